@@ -1,0 +1,1 @@
+//! The waybill core exported as a WASI component.
