@@ -1,0 +1,480 @@
+//! Sanitizing by field annotation. Text loses control characters, tags and
+//! invisible junk, is normalized to NFC and trimmed, and keeps real content:
+//! percent escapes are never decoded, `<3` is not a tag, emoji and
+//! right-to-left text pass untouched. Every kind is idempotent, and each
+//! change is reported with the field it touched.
+
+use crate::contract::{PRIVACY_KEYWORD, SANITIZE_KEYWORD};
+use crate::error::push_pointer;
+use serde_json::Value;
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
+/// Most passes a sanitizer makes to reach a fixed point.
+const MAX_PASSES: usize = 8;
+
+/// How a field is sanitized (`x-waybill-sanitize`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SanitizeKind {
+    /// One line of plain text: line breaks become spaces. The default for strings.
+    Text,
+    /// Plain text that keeps its line breaks.
+    Multiline,
+    /// An address: no spaces, lowercase domain.
+    Email,
+    /// A web address: no spaces; unsafe schemes (`javascript:`) are removed.
+    Url,
+    /// Lowercase ASCII letters, digits and `-`.
+    Slug,
+    /// HTML turned into plain text with line breaks.
+    Html,
+    /// Left exactly as given.
+    Raw,
+}
+
+impl SanitizeKind {
+    /// Parses the annotation value.
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "text" => SanitizeKind::Text,
+            "multiline" => SanitizeKind::Multiline,
+            "email" => SanitizeKind::Email,
+            "url" => SanitizeKind::Url,
+            "slug" => SanitizeKind::Slug,
+            "html" => SanitizeKind::Html,
+            "raw" => SanitizeKind::Raw,
+            _ => return None,
+        })
+    }
+}
+
+/// What a sanitizer changed in one field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ChangeKind {
+    /// Control characters were removed.
+    ControlRemoved,
+    /// Zero-width and bidirectional override characters were removed.
+    InvisibleRemoved,
+    /// HTML tags, comments, scripts or styles were removed.
+    TagsStripped,
+    /// HTML entities were decoded.
+    EntitiesDecoded,
+    /// Line breaks or tabs became spaces (text) or `\r\n` became `\n` (multiline).
+    LineBreaksNormalized,
+    /// The text was normalized to Unicode NFC.
+    NormalizedNfc,
+    /// Leading or trailing white space was removed.
+    Trimmed,
+    /// White space inside an email or URL was removed.
+    WhitespaceRemoved,
+    /// The domain of an email was lowercased.
+    Lowercased,
+    /// A URL with an unsafe scheme was emptied.
+    UnsafeUrlRemoved,
+    /// The text was turned into a slug.
+    Slugified,
+}
+
+impl ChangeKind {
+    /// The stable text form, such as `tags_stripped`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::ControlRemoved => "control_removed",
+            ChangeKind::InvisibleRemoved => "invisible_removed",
+            ChangeKind::TagsStripped => "tags_stripped",
+            ChangeKind::EntitiesDecoded => "entities_decoded",
+            ChangeKind::LineBreaksNormalized => "line_breaks_normalized",
+            ChangeKind::NormalizedNfc => "normalized_nfc",
+            ChangeKind::Trimmed => "trimmed",
+            ChangeKind::WhitespaceRemoved => "whitespace_removed",
+            ChangeKind::Lowercased => "lowercased",
+            ChangeKind::UnsafeUrlRemoved => "unsafe_url_removed",
+            ChangeKind::Slugified => "slugified",
+        }
+    }
+}
+
+/// One reported change: which field and what kind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    /// JSON Pointer of the field.
+    pub pointer: String,
+    /// What was done to it.
+    pub kind: ChangeKind,
+}
+
+/// Sanitizes one string; returns the result and what changed, in order.
+///
+/// ```
+/// use waybill::sanitize::{sanitize_str, SanitizeKind};
+/// let (out, _) = sanitize_str("  I <3 <b>it</b> %dept_name%  ", SanitizeKind::Text);
+/// assert_eq!(out, "I <3 it %dept_name%");
+/// ```
+pub fn sanitize_str(input: &str, kind: SanitizeKind) -> (String, Vec<ChangeKind>) {
+    let mut changes = Vec::new();
+    if kind == SanitizeKind::Raw {
+        return (input.to_string(), changes);
+    }
+    let mut current = input.to_string();
+    for _ in 0..MAX_PASSES {
+        let next = one_pass(&current, kind, &mut changes);
+        if next == current {
+            break;
+        }
+        current = next;
+    }
+    (current, changes)
+}
+
+fn note(changes: &mut Vec<ChangeKind>, kind: ChangeKind) {
+    if !changes.contains(&kind) {
+        changes.push(kind);
+    }
+}
+
+fn one_pass(s: &str, kind: SanitizeKind, changes: &mut Vec<ChangeKind>) -> String {
+    let mut out = remove_junk(s, kind, changes);
+    match kind {
+        SanitizeKind::Text | SanitizeKind::Multiline => {
+            out = strip_tags(&out, false, changes);
+        }
+        SanitizeKind::Html => {
+            out = strip_tags(&out, true, changes);
+            out = decode_entities(&out, changes);
+        }
+        _ => {}
+    }
+    let nfc: String = out.nfc().collect();
+    if nfc != out {
+        note(changes, ChangeKind::NormalizedNfc);
+        out = nfc;
+    }
+    out = match kind {
+        SanitizeKind::Email => email(&out, changes),
+        SanitizeKind::Url => url(&out, changes),
+        SanitizeKind::Slug => slug(&out, changes),
+        _ => out,
+    };
+    let trimmed = match kind {
+        SanitizeKind::Multiline | SanitizeKind::Html => trim_lines(&out),
+        _ => out.trim().to_string(),
+    };
+    if trimmed != out {
+        note(changes, ChangeKind::Trimmed);
+    }
+    trimmed
+}
+
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{200B}' | '\u{2060}' | '\u{FEFF}' | '\u{180E}'
+        | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FFF9}'..='\u{FFFB}')
+}
+
+/// Removes control and invisible characters; handles line breaks per kind.
+fn remove_junk(s: &str, kind: SanitizeKind, changes: &mut Vec<ChangeKind>) -> String {
+    let keeps_lines = matches!(kind, SanitizeKind::Multiline | SanitizeKind::Html);
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' if keeps_lines => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                out.push('\n');
+                note(changes, ChangeKind::LineBreaksNormalized);
+            }
+            '\n' | '\t' if keeps_lines => out.push(c),
+            '\n' | '\r' | '\t' if matches!(kind, SanitizeKind::Text) => {
+                out.push(' ');
+                note(changes, ChangeKind::LineBreaksNormalized);
+            }
+            '\u{2028}' | '\u{2029}' if keeps_lines => {
+                out.push('\n');
+                note(changes, ChangeKind::LineBreaksNormalized);
+            }
+            c if c.is_control() => note(changes, ChangeKind::ControlRemoved),
+            c if is_invisible(c) => note(changes, ChangeKind::InvisibleRemoved),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn trim_lines(s: &str) -> String {
+    let lines: Vec<&str> = s.split('\n').map(str::trim_end).collect();
+    lines.join("\n").trim().to_string()
+}
+
+const BLOCK_TAGS: &[&str] = &[
+    "p", "br", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
+    "blockquote", "pre", "section", "article", "hr",
+];
+
+/// Where a tag starting at `start` (a `<`) ends, and its lowercase name.
+fn tag_at(s: &str, start: usize) -> Option<(usize, String, bool)> {
+    let rest = &s[start + 1..];
+    let first = rest.chars().next()?;
+    if rest.starts_with("!--") {
+        let end = rest.find("-->")?;
+        return Some((start + 1 + end + 3, String::new(), false));
+    }
+    let (closing, name_start) = match first {
+        '/' => (true, 1),
+        '!' | '?' => (false, 1),
+        c if c.is_ascii_alphabetic() => (false, 0),
+        _ => return None,
+    };
+    if first == '/' && !rest[1..].starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    let end = rest.find('>')?;
+    if rest[..end].contains('<') {
+        return None;
+    }
+    let name: String = rest[name_start..end]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    Some((start + 1 + end + 1, name, closing))
+}
+
+fn strip_tags(s: &str, html: bool, changes: &mut Vec<ChangeKind>) -> String {
+    if !s.contains('<') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while let Some(off) = s[i..].find('<') {
+        let start = i + off;
+        out.push_str(&s[i..start]);
+        match tag_at(s, start) {
+            Some((end, name, closing)) => {
+                note(changes, ChangeKind::TagsStripped);
+                i = end;
+                if !closing && (name == "script" || name == "style") {
+                    // The content of a script or style is code, never text.
+                    let close = format!("</{name}");
+                    let lower = s[i..].to_ascii_lowercase();
+                    i = match lower.find(&close) {
+                        Some(p) => s[i + p..].find('>').map_or(s.len(), |q| i + p + q + 1),
+                        None => s.len(),
+                    };
+                } else if html && BLOCK_TAGS.contains(&name.as_str()) {
+                    out.push('\n');
+                }
+            }
+            None => {
+                out.push('<');
+                i = start + 1;
+            }
+        }
+    }
+    out.push_str(&s[i..]);
+    out
+}
+
+fn decode_entities(s: &str, changes: &mut Vec<ChangeKind>) -> String {
+    if !s.contains('&') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while let Some(off) = s[i..].find('&') {
+        let start = i + off;
+        out.push_str(&s[i..start]);
+        let rest = &s[start + 1..];
+        let decoded = rest.find(';').filter(|&e| e <= 10).and_then(|e| entity(&rest[..e]).map(|c| (c, e)));
+        match decoded {
+            Some((c, e)) => {
+                note(changes, ChangeKind::EntitiesDecoded);
+                out.push(c);
+                i = start + 1 + e + 1;
+            }
+            None => {
+                out.push('&');
+                i = start + 1;
+            }
+        }
+    }
+    out.push_str(&s[i..]);
+    out
+}
+
+fn entity(name: &str) -> Option<char> {
+    let numeric = |digits: &str, radix: u32| u32::from_str_radix(digits, radix).ok().and_then(char::from_u32);
+    let c = match name {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
+        "nbsp" => '\u{a0}',
+        _ if name.starts_with("#x") || name.starts_with("#X") => numeric(&name[2..], 16)?,
+        _ if name.starts_with('#') => numeric(&name[1..], 10)?,
+        _ => return None,
+    };
+    (!c.is_control() || c == '\n').then_some(c)
+}
+
+fn email(s: &str, changes: &mut Vec<ChangeKind>) -> String {
+    let compact: String = s.trim().chars().filter(|c| !c.is_whitespace()).collect();
+    if compact != s.trim() {
+        note(changes, ChangeKind::WhitespaceRemoved);
+    }
+    match compact.rsplit_once('@') {
+        Some((local, domain)) if domain.chars().any(|c| c.is_uppercase()) => {
+            note(changes, ChangeKind::Lowercased);
+            format!("{local}@{}", domain.to_lowercase())
+        }
+        _ => compact,
+    }
+}
+
+fn url(s: &str, changes: &mut Vec<ChangeKind>) -> String {
+    let compact: String = s.trim().chars().filter(|c| !c.is_whitespace()).collect();
+    if compact != s.trim() {
+        note(changes, ChangeKind::WhitespaceRemoved);
+    }
+    let scheme = compact.split_once(':').map(|(scheme, _)| scheme).filter(|sch| {
+        sch.starts_with(|c: char| c.is_ascii_alphabetic())
+            && sch.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    });
+    match scheme {
+        Some(sch) if !matches!(sch.to_ascii_lowercase().as_str(), "http" | "https" | "mailto" | "tel") => {
+            note(changes, ChangeKind::UnsafeUrlRemoved);
+            String::new()
+        }
+        _ => compact,
+    }
+}
+
+fn slug(s: &str, changes: &mut Vec<ChangeKind>) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.nfkd().filter(|c| !is_combining_mark(*c)) {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if (c.is_whitespace() || c == '-' || c == '_' || c == '.' || c == '/') && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_matches('-').to_string();
+    if out != s {
+        note(changes, ChangeKind::Slugified);
+    }
+    out
+}
+
+/// The sanitizer and privacy annotations that apply to one value.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct FieldRules<'s> {
+    pub schema: Option<&'s Value>,
+}
+
+impl<'s> FieldRules<'s> {
+    pub fn kind(&self) -> SanitizeKind {
+        self.schema
+            .and_then(|s| s.get(SANITIZE_KEYWORD))
+            .and_then(Value::as_str)
+            .and_then(SanitizeKind::parse)
+            .unwrap_or(SanitizeKind::Text)
+    }
+
+    pub fn privacy(&self) -> Option<&'s str> {
+        self.schema.and_then(|s| s.get(PRIVACY_KEYWORD)).and_then(Value::as_str)
+    }
+
+    /// The rules for member `key` of an object governed by this schema.
+    pub fn member(&self, key: &str) -> FieldRules<'s> {
+        let schema = self.schema.and_then(|s| {
+            s.get("properties")
+                .and_then(|p| p.get(key))
+                .or_else(|| s.get("additionalProperties").filter(|a| a.is_object()))
+        });
+        FieldRules { schema }
+    }
+
+    /// The rules for item `index` of an array governed by this schema.
+    pub fn item(&self, index: usize) -> FieldRules<'s> {
+        let schema = self.schema.and_then(|s| {
+            s.get("prefixItems")
+                .and_then(|p| p.get(index))
+                .or_else(|| s.get("items").filter(|i| i.is_object()))
+        });
+        FieldRules { schema }
+    }
+}
+
+/// Sanitizes every string in `value` by its annotations; records changes.
+pub(crate) fn sanitize_value(value: &mut Value, rules: FieldRules<'_>, pointer: &str, out: &mut Vec<Change>) {
+    match value {
+        Value::String(s) => {
+            let (clean, kinds) = sanitize_str(s, rules.kind());
+            for kind in kinds {
+                out.push(Change { pointer: pointer.to_string(), kind });
+            }
+            *s = clean;
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                sanitize_value(item, rules.item(i), &push_pointer(pointer, &i.to_string()), out);
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                sanitize_value(item, rules.member(key), &push_pointer(pointer, key), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str) -> String {
+        sanitize_str(s, SanitizeKind::Text).0
+    }
+
+    #[test]
+    fn keeps_real_text_untouched() {
+        for s in ["See /wiki/Caf%C3%A9", "%dept_name%", "I <3 it", "a < b > c", "שלום עולם", "مرحبا", "👩‍👩‍👧 ok 🏴󠁧󠁢󠁳󠁣󠁴󠁿", "x&amp;y"] {
+            let (out, changes) = sanitize_str(s, SanitizeKind::Text);
+            assert_eq!(out, s);
+            assert!(changes.is_empty(), "{s}: {changes:?}");
+        }
+    }
+
+    #[test]
+    fn strips_tags_scripts_and_comments() {
+        assert_eq!(text("Hi <b>there</b><script>alert(1)</script><!-- x -->!"), "Hi there!");
+        assert_eq!(text("<<b>b>x"), "x");
+    }
+
+    #[test]
+    fn removes_controls_and_invisibles_then_trims() {
+        assert_eq!(text("\u{feff} a\u{0}b\u{200b}c \n"), "abc");
+    }
+
+    #[test]
+    fn multiline_keeps_lines() {
+        assert_eq!(sanitize_str("a\r\nb\rc  \n", SanitizeKind::Multiline).0, "a\nb\nc");
+    }
+
+    #[test]
+    fn html_becomes_text() {
+        assert_eq!(sanitize_str("<p>Fish &amp; chips</p><p>2 &lt; 3</p>", SanitizeKind::Html).0, "Fish & chips\n\n2 < 3");
+    }
+
+    #[test]
+    fn email_url_slug() {
+        assert_eq!(sanitize_str(" Ada@Example.COM ", SanitizeKind::Email).0, "Ada@example.com");
+        assert_eq!(sanitize_str("javascript:alert(1)", SanitizeKind::Url).0, "");
+        assert_eq!(sanitize_str("https://x.test/Caf%C3%A9", SanitizeKind::Url).0, "https://x.test/Caf%C3%A9");
+        assert_eq!(sanitize_str("Crème Brûlée_Recipe", SanitizeKind::Slug).0, "creme-brulee-recipe");
+    }
+}
