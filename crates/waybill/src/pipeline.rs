@@ -163,11 +163,16 @@ fn check_event(map: &Map<String, Value>, registry: &Registry, wire: bool) -> Res
         match registry.get(&event_type, Some(version)) {
             Ok(contract) => {
                 if let Some(data @ Value::Object(_)) = map.get("data") {
+                    let mut data_violations = Vec::new();
                     if wire {
-                        contract.validate_wire_data(data, &mut violations);
+                        contract.validate_wire_data(data, &mut data_violations);
                     } else {
-                        contract.validate_data(data, &mut violations);
+                        contract.validate_data(data, &mut data_violations);
                     }
+                    // Sorted by place so the list reads top to bottom and does not
+                    // depend on the order in which the schema library visits rules.
+                    data_violations.sort_by(|a, b| (&a.pointer, a.code).cmp(&(&b.pointer, b.code)));
+                    violations.extend(data_violations);
                 }
                 validated = Some(Validated { event_type, version: version.to_string() });
             }
@@ -278,16 +283,17 @@ fn headers_for(id: &str, body: &str, options: &Options) -> Result<Vec<(String, S
     ];
     if !options.secrets.is_empty() {
         let timestamp = now_secs(options)?;
-        let signature = sign(id, timestamp, body.as_bytes(), &options.secrets).map_err(|e| e.under("/options/secrets"))?;
+        let keys = webhook::parse_signing_keys(&options.secrets).map_err(|e| e.under("/options/secrets"))?;
+        let signature = webhook::sign(id, timestamp, body.as_bytes(), &keys)?;
         headers.push((webhook::HEADER_TIMESTAMP.to_string(), timestamp.to_string()));
         headers.push((webhook::HEADER_SIGNATURE.to_string(), signature));
     }
     Ok(headers)
 }
 
-/// Signs with keys in their text forms; an error points at the key's index.
+/// Signs with keys in their text forms; a key error points at `/keys/<index>`.
 pub fn sign<S: AsRef<str>>(id: &str, timestamp: i64, body: &[u8], keys: &[S]) -> Result<String, Error> {
-    let keys = webhook::parse_signing_keys(keys)?;
+    let keys = webhook::parse_signing_keys(keys).map_err(|e| e.under("/keys"))?;
     webhook::sign(id, timestamp, body, &keys)
 }
 
