@@ -1,0 +1,250 @@
+<?php
+/**
+ * Write-back: results from automation, signed with the inbound secret.
+ *
+ * Verify and validate through the extension, then apply once per webhook-id:
+ * a repeat answers 200 without a second effect. A classification is stored on
+ * the lead; a draft becomes a post in `draft` status, never published.
+ *
+ * @package Waybill
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Applies lead.classified and content.draft_ready.
+ */
+final class Waybill_Writeback {
+
+	/** Inbound event types and their handlers. */
+	const HANDLERS = array(
+		'lead.classified'     => 'apply_classification',
+		'content.draft_ready' => 'apply_draft',
+	);
+
+	/**
+	 * REST callback for POST waybill/v1/writeback.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public static function handle( WP_REST_Request $request ) {
+		if ( ! Waybill_Core::available() ) {
+			return Waybill_Core::missing_error();
+		}
+		$keys = Waybill_Endpoints::inbound_keys()['keys'];
+		if ( empty( $keys ) ) {
+			return new WP_Error( 'waybill_no_inbound_secret', __( 'No inbound secret is configured.', 'waybill' ), array( 'status' => 503 ) );
+		}
+		$headers = array();
+		foreach ( array( 'webhook-id', 'webhook-timestamp', 'webhook-signature', 'content-type' ) as $name ) {
+			$value = $request->get_header( $name );
+			if ( null !== $value ) {
+				$headers[ $name ] = $value;
+			}
+		}
+
+		$received = Waybill_Core::receive(
+			$request->get_body(),
+			$headers,
+			array(
+				'verify_keys' => $keys,
+				'now'         => time(),
+			)
+		);
+		if ( is_wp_error( $received ) ) {
+			return $received;
+		}
+		$type = (string) $received['event_type'];
+		if ( ! isset( self::HANDLERS[ $type ] ) ) {
+			return new WP_Error( 'waybill_unsupported_event', __( 'This site does not accept that event type here.', 'waybill' ), array( 'status' => 422 ) );
+		}
+		return self::apply_once( $received, $type );
+	}
+
+	/**
+	 * Applies an inbound event unless its webhook-id was applied before.
+	 *
+	 * @param array  $received Result of receive.
+	 * @param string $type     Event type.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	private static function apply_once( array $received, $type ) {
+		global $wpdb;
+		$table = Waybill_Schema::table( 'inbound' );
+		$id    = (string) $received['id'];
+
+		$claimed = $wpdb->query(
+			$wpdb->prepare(
+				"INSERT INTO {$table} (webhook_id, event_type, status, received_at) VALUES (%s, %s, 'processing', %s) ON DUPLICATE KEY UPDATE id = id", // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+				$id,
+				$type,
+				gmdate( 'Y-m-d H:i:s' )
+			)
+		);
+		if ( 1 !== (int) $claimed ) {
+			$existing = $wpdb->get_row( $wpdb->prepare( "SELECT status, result FROM {$table} WHERE webhook_id = %s", $id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+			if ( $existing && 'done' === $existing->status ) {
+				return new WP_REST_Response( array( 'status' => 'duplicate', 'result' => $existing->result ), 200 );
+			}
+			$response = new WP_REST_Response( array( 'status' => 'in_progress' ), 503 );
+			$response->header( 'Retry-After', '5' );
+			return $response;
+		}
+
+		$handler = self::HANDLERS[ $type ];
+		$result  = self::$handler( self::event_of( $received ), $received );
+		if ( is_wp_error( $result ) ) {
+			$wpdb->delete( $table, array( 'webhook_id' => $id ), array( '%s' ) );
+			return $result;
+		}
+		$wpdb->update( $table, array( 'status' => 'done', 'result' => $result ), array( 'webhook_id' => $id ), array( '%s', '%s' ), array( '%s' ) );
+		do_action( 'waybill_writeback_applied', $type, $result, $received );
+		return new WP_REST_Response( array( 'status' => 'applied', 'result' => $result ), 200 );
+	}
+
+	/**
+	 * Stores a classification on its lead.
+	 *
+	 * @param array $event    Decoded envelope.
+	 * @param array $received Result of receive.
+	 * @return string|WP_Error `lead:<id>`.
+	 */
+	public static function apply_classification( array $event, array $received ) {
+		global $wpdb;
+		$leads = Waybill_Schema::table( 'leads' );
+		$lead  = self::find_lead( $event );
+		if ( ! $lead ) {
+			return new WP_Error( 'waybill_unknown_lead', __( 'The classified lead does not exist on this site.', 'waybill' ), array( 'status' => 422 ) );
+		}
+		$classification = array(
+			'data'        => isset( $event['data'] ) ? $event['data'] : array(),
+			'webhook_id'  => (string) $received['id'],
+			'version'     => (string) $received['version'],
+			'source'      => isset( $event['source'] ) ? (string) $event['source'] : '',
+			'received_at' => gmdate( 'c' ),
+		);
+		$wpdb->update(
+			$leads,
+			array(
+				'classification' => wp_json_encode( $classification ),
+				'classified_at'  => gmdate( 'Y-m-d H:i:s' ),
+			),
+			array( 'id' => (int) $lead->id ),
+			array( '%s', '%s' ),
+			array( '%d' )
+		);
+		return 'lead:' . (int) $lead->id;
+	}
+
+	/**
+	 * Creates a draft post with its sources and provenance; never publishes.
+	 *
+	 * @param array $event    Decoded envelope.
+	 * @param array $received Result of receive.
+	 * @return string|WP_Error `post:<id>`.
+	 */
+	public static function apply_draft( array $event, array $received ) {
+		$data   = isset( $event['data'] ) && is_array( $event['data'] ) ? $event['data'] : array();
+		$source = self::source_post( $event, $data );
+
+		$post_id = wp_insert_post(
+			array(
+				'post_type'    => $source ? $source->post_type : 'post',
+				'post_status'  => 'draft',
+				'post_title'   => wp_strip_all_tags( isset( $data['title'] ) ? (string) $data['title'] : __( 'Draft from automation', 'waybill' ) ),
+				'post_content' => wp_kses_post( isset( $data['content'] ) ? (string) $data['content'] : ( isset( $data['body'] ) ? (string) $data['body'] : '' ) ),
+				'post_author'  => $source ? (int) $source->post_author : 0,
+			),
+			true
+		);
+		if ( is_wp_error( $post_id ) ) {
+			return new WP_Error( 'waybill_draft_insert', $post_id->get_error_message(), array( 'status' => 500 ) );
+		}
+
+		$sources = isset( $data['sources'] ) && is_array( $data['sources'] ) ? $data['sources'] : array();
+		update_post_meta( $post_id, '_waybill_sources', wp_slash( $sources ) );
+		update_post_meta(
+			$post_id,
+			'_waybill_provenance',
+			wp_slash(
+				array(
+					'webhook_id'   => (string) $received['id'],
+					'event_type'   => (string) $received['event_type'],
+					'version'      => (string) $received['version'],
+					'source'       => isset( $event['source'] ) ? (string) $event['source'] : '',
+					'actor'        => isset( $event['actor'] ) ? $event['actor'] : '',
+					'generator'    => isset( $data['model'] ) ? (string) $data['model'] : ( isset( $data['generator'] ) ? (string) $data['generator'] : '' ),
+					'request'      => isset( $data['request_id'] ) ? (string) $data['request_id'] : ( isset( $data['request_key'] ) ? (string) $data['request_key'] : '' ),
+					'for_post'     => $source ? (int) $source->ID : 0,
+					'received_at'  => gmdate( 'c' ),
+				)
+			)
+		);
+		return 'post:' . (int) $post_id;
+	}
+
+	/**
+	 * The decoded envelope from a receive result.
+	 *
+	 * @param array $received Result of receive.
+	 * @return array
+	 */
+	private static function event_of( array $received ) {
+		if ( isset( $received['event'] ) && is_array( $received['event'] ) ) {
+			return $received['event'];
+		}
+		$event = json_decode( (string) $received['body'], true, 64, JSON_BIGINT_AS_STRING );
+		return is_array( $event ) ? $event : array();
+	}
+
+	/**
+	 * The lead a classification is about: entity id (row id or key), or data fields.
+	 *
+	 * @param array $event Envelope.
+	 * @return object|null
+	 */
+	private static function find_lead( array $event ) {
+		global $wpdb;
+		$leads = Waybill_Schema::table( 'leads' );
+		$data  = isset( $event['data'] ) && is_array( $event['data'] ) ? $event['data'] : array();
+		$refs  = array();
+		if ( isset( $event['entity']['type'], $event['entity']['id'] ) && 'lead' === $event['entity']['type'] ) {
+			$refs[] = $event['entity']['id'];
+		}
+		foreach ( array( 'lead_id', 'lead_key', 'idempotency_key', 'source_event_id' ) as $field ) {
+			if ( isset( $data[ $field ] ) && is_scalar( $data[ $field ] ) ) {
+				$refs[] = $data[ $field ];
+			}
+		}
+		foreach ( $refs as $ref ) {
+			if ( is_int( $ref ) || ctype_digit( (string) $ref ) ) {
+				$lead = $wpdb->get_row( $wpdb->prepare( "SELECT * FROM {$leads} WHERE id = %d", (int) $ref ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+			} else {
+				$lead = $wpdb->get_row( $wpdb->prepare( "SELECT * FROM {$leads} WHERE idempotency_key = %s", (string) $ref ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+			}
+			if ( $lead ) {
+				return $lead;
+			}
+		}
+		return null;
+	}
+
+	/**
+	 * The post a draft was requested for, if the event names one.
+	 *
+	 * @param array $event Envelope.
+	 * @param array $data  Its data.
+	 * @return WP_Post|null
+	 */
+	private static function source_post( array $event, array $data ) {
+		$id = 0;
+		if ( isset( $data['post_id'] ) && is_numeric( $data['post_id'] ) ) {
+			$id = (int) $data['post_id'];
+		} elseif ( isset( $event['entity']['type'], $event['entity']['id'] ) && 'post' === $event['entity']['type'] && is_numeric( $event['entity']['id'] ) ) {
+			$id = (int) $event['entity']['id'];
+		}
+		$post = $id ? get_post( $id ) : null;
+		return $post instanceof WP_Post ? $post : null;
+	}
+}
