@@ -2,21 +2,6 @@
 // returns what to compare. Shared by the Node test, the Deno check and the workerd check, so
 // every JavaScript host reads the vectors the same way.
 
-// The result fields each operation is compared on.
-const RESULT_FIELDS = {
-  canonicalize: ['body'],
-  validate: ['event_type', 'version'],
-  sanitize: ['body', 'changes'],
-  prepare: ['body', 'idempotency_key', 'headers', 'changes'],
-  sign: ['signature'],
-  verify: ['id', 'timestamp'],
-  receive: ['id', 'timestamp', 'event_type', 'version', 'body'],
-  public_key: ['public_key'],
-  derive_id: ['idempotency_key'],
-  register: ['event_type', 'version'],
-  diff: ['breaking', 'bump', 'changes'],
-};
-
 const CALLS = {
   canonicalize: (api, i) => ({ body: api.canonicalize(i.json, i.options) }),
   validate: (api, i) => api.validate(i.event, i.options),
@@ -53,6 +38,7 @@ export function decodeInput(input) {
   return decoded;
 }
 
+// A result is compared on the fields its vector names; a field the host leaves out fails.
 function pick(result, fields) {
   const picked = {};
   for (const field of fields) if (result[field] !== undefined) picked[field] = result[field];
@@ -61,25 +47,23 @@ function pick(result, fields) {
 
 /**
  * Runs a case. Returns `{actual, expected}`, both in the vector's own shape:
- * `{ok: RESULT}` or `{error: {code, pointer, errors?}}`.
+ * `{ok: RESULT}` or `{error: {code, pointer, errors?}}`. Messages are never compared.
  */
 export function runCase(api, testCase) {
   const call = CALLS[testCase.op];
   if (!call) throw new Error(`unknown op ${testCase.op} in case ${testCase.name}`);
   const expected = testCase.expect;
+  const fields = Object.keys(expected.ok ?? {});
   let actual;
   try {
-    actual = { ok: pick(call(api, decodeInput(testCase.input)), RESULT_FIELDS[testCase.op]) };
+    actual = { ok: pick(call(api, decodeInput(testCase.input)), fields) };
   } catch (error) {
     if (!(error instanceof api.WaybillError)) throw error;
+    // As in the Rust runner: `errors` is part of the result whenever the core lists any.
     actual = { error: { code: error.code, pointer: error.pointer } };
-    if (expected.error?.errors !== undefined) {
+    if (error.errors.length > 0) {
       actual.error.errors = error.errors.map(({ code, pointer }) => ({ code, pointer }));
     }
-  }
-  if (expected.error) {
-    const { code, pointer, errors } = expected.error;
-    return { actual, expected: { error: errors === undefined ? { code, pointer } : { code, pointer, errors } } };
   }
   return { actual, expected };
 }
