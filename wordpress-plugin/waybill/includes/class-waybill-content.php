@@ -27,12 +27,20 @@ final class Waybill_Content {
 	private static $changed_products = array();
 
 	/**
+	 * Changed properties per product in this request.
+	 *
+	 * @var array<int, array<string, true>>
+	 */
+	private static $changed_fields = array();
+
+	/**
 	 * Hooks the row action, its handler and WooCommerce.
 	 */
 	public static function init() {
 		add_filter( 'post_row_actions', array( __CLASS__, 'row_action' ), 10, 2 );
 		add_filter( 'page_row_actions', array( __CLASS__, 'row_action' ), 10, 2 );
 		add_action( 'admin_post_' . self::DRAFT_ACTION, array( __CLASS__, 'handle_row_action' ) );
+		add_action( 'woocommerce_before_product_object_save', array( __CLASS__, 'product_saving' ), 10, 1 );
 		add_action( 'woocommerce_update_product', array( __CLASS__, 'product_changed' ), 10, 1 );
 		add_action( 'woocommerce_new_product', array( __CLASS__, 'product_changed' ), 10, 1 );
 	}
@@ -73,7 +81,7 @@ final class Waybill_Content {
 	 * Emits content.draft_requested for a post.
 	 *
 	 * @param int   $post_id Post id.
-	 * @param array $extra   Optional `brief` (what the editor wants).
+	 * @param array $extra   Optional keyword, audience, content_type, product_context.
 	 * @return string|WP_Error Event id.
 	 */
 	public static function request_draft( $post_id, array $extra = array() ) {
@@ -101,20 +109,39 @@ final class Waybill_Content {
 	/**
 	 * The data of content.draft_requested for a post.
 	 *
+	 * Defaults come from the post (title as keyword, excerpt as context) and
+	 * from post meta `_waybill_keyword` and `_waybill_audience` when set.
+	 *
 	 * @param WP_Post $post  Post.
-	 * @param array   $extra Optional `brief`.
+	 * @param array   $extra Optional keyword, audience, content_type, product_context.
 	 * @return array
 	 */
 	public static function draft_request_data( WP_Post $post, array $extra = array() ) {
-		$data = array(
-			'post_id'   => (int) $post->ID,
-			'post_type' => $post->post_type,
-			'title'     => get_the_title( $post ),
-			'url'       => (string) get_permalink( $post ),
-			'excerpt'   => wp_trim_words( wp_strip_all_tags( (string) $post->post_content ), 55, '' ),
+		$types   = array(
+			'page'    => 'landing_page',
+			'product' => 'product_description',
 		);
-		if ( ! empty( $extra['brief'] ) ) {
-			$data['brief'] = (string) $extra['brief'];
+		$keyword = get_post_meta( $post->ID, '_waybill_keyword', true );
+		$aud     = get_post_meta( $post->ID, '_waybill_audience', true );
+		$locale  = get_locale();
+		$context = wp_trim_words( wp_strip_all_tags( (string) $post->post_content ), 120, '' );
+
+		$data = array(
+			'post_id'      => (int) $post->ID,
+			'keyword'      => '' !== (string) $keyword ? (string) $keyword : get_the_title( $post ),
+			'audience'     => '' !== (string) $aud ? (string) $aud : __( 'Readers of this site', 'waybill' ),
+			'content_type' => isset( $types[ $post->post_type ] ) ? $types[ $post->post_type ] : 'blog_post',
+		);
+		if ( '' !== $context ) {
+			$data['product_context'] = $context;
+		}
+		if ( preg_match( '/^[a-z]{2}(_[A-Z]{2})?$/', $locale ) ) {
+			$data['language'] = $locale;
+		}
+		foreach ( array( 'keyword', 'audience', 'content_type', 'product_context' ) as $field ) {
+			if ( isset( $extra[ $field ] ) && '' !== (string) $extra[ $field ] ) {
+				$data[ $field ] = (string) $extra[ $field ];
+			}
 		}
 
 		/**
@@ -124,6 +151,27 @@ final class Waybill_Content {
 		 * @param WP_Post $post Post.
 		 */
 		return apply_filters( 'waybill_draft_request_data', $data, $post );
+	}
+
+	/**
+	 * Remembers which properties a product save changes (WooCommerce knows them before saving).
+	 *
+	 * @param object $product WC_Product about to be saved.
+	 */
+	public static function product_saving( $product ) {
+		if ( ! is_object( $product ) || ! method_exists( $product, 'get_changes' ) || ! method_exists( $product, 'get_id' ) ) {
+			return;
+		}
+		$id = (int) $product->get_id();
+		if ( ! $id ) {
+			return;
+		}
+		foreach ( array_keys( (array) $product->get_changes() ) as $field ) {
+			$field = strtolower( preg_replace( '/[^a-z0-9_]/i', '_', (string) $field ) );
+			if ( '' !== $field ) {
+				self::$changed_fields[ $id ][ substr( $field, 0, 64 ) ] = true;
+			}
+		}
 	}
 
 	/**
@@ -166,6 +214,7 @@ final class Waybill_Content {
 			);
 		}
 		self::$changed_products = array();
+		self::$changed_fields   = array();
 	}
 
 	/**
@@ -182,21 +231,31 @@ final class Waybill_Content {
 		if ( ! $product ) {
 			return null;
 		}
-		$data = array(
-			'product_id'   => (int) $product->get_id(),
-			'name'         => (string) $product->get_name(),
-			'sku'          => (string) $product->get_sku(),
-			'price'        => (string) $product->get_price(),
-			'status'       => (string) $product->get_status(),
-			'stock_status' => (string) $product->get_stock_status(),
-			'url'          => (string) get_permalink( $product->get_id() ),
+		$changed = isset( self::$changed_fields[ $product_id ] ) ? array_keys( self::$changed_fields[ $product_id ] ) : array();
+		$data    = array(
+			'product_id'     => (int) $product->get_id(),
+			'name'           => (string) $product->get_name(),
+			'sku'            => (string) $product->get_sku(),
+			'slug'           => (string) $product->get_slug(),
+			// WooCommerce announced a save without telling what changed.
+			'changed_fields' => $changed ? $changed : array( 'product' ),
 		);
+		$status = (string) $product->get_status();
+		if ( in_array( $status, array( 'publish', 'draft', 'pending', 'private', 'trash' ), true ) ) {
+			$data['status'] = $status;
+		}
+		$price = (string) $product->get_price();
+		if ( preg_match( '/^[0-9]+(\.[0-9]+)?$/', $price ) ) {
+			$data['price'] = $price;
+		}
+		$stock                  = $product->get_stock_quantity();
+		$data['stock_quantity'] = null === $stock ? null : (int) $stock;
 
 		/**
 		 * Filters the data sent with product.updated.
 		 *
-		 * @param array $data    Data.
-		 * @param mixed $product WC_Product.
+		 * @param array  $data    Data.
+		 * @param object $product WC_Product.
 		 */
 		return apply_filters( 'waybill_product_data', $data, $product );
 	}

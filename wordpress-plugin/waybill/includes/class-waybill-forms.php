@@ -273,6 +273,12 @@ final class Waybill_Forms {
 		}
 		$consent         = $request->get_param( 'consent' );
 		$data['consent'] = in_array( $consent, array( true, 1, '1', 'on', 'true', 'yes' ), true );
+
+		// The page the form was sent from, when it is on this site.
+		$page = wp_validate_redirect( (string) $request->get_header( 'referer' ), '' );
+		if ( '' !== $page ) {
+			$data['page_url'] = $page;
+		}
 		return $data;
 	}
 

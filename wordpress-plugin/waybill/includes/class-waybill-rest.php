@@ -73,10 +73,10 @@ final class Waybill_Rest {
 					return current_user_can( 'edit_post', (int) $request['id'] );
 				},
 				'args'                => array(
-					'brief' => array(
-						'type'      => 'string',
-						'maxLength' => 2000,
-					),
+					'keyword'         => array( 'type' => 'string' ),
+					'audience'        => array( 'type' => 'string' ),
+					'content_type'    => array( 'type' => 'string' ),
+					'product_context' => array( 'type' => 'string' ),
 				),
 			)
 		);
@@ -154,7 +154,12 @@ final class Waybill_Rest {
 	 * @return WP_REST_Response|WP_Error
 	 */
 	public static function request_draft( WP_REST_Request $request ) {
-		$extra  = null !== $request['brief'] ? array( 'brief' => (string) $request['brief'] ) : array();
+		$extra = array();
+		foreach ( array( 'keyword', 'audience', 'content_type', 'product_context' ) as $field ) {
+			if ( null !== $request[ $field ] ) {
+				$extra[ $field ] = (string) $request[ $field ];
+			}
+		}
 		$result = Waybill_Content::request_draft( (int) $request['id'], $extra );
 		if ( is_wp_error( $result ) ) {
 			return $result;

@@ -153,7 +153,7 @@ final class Waybill_Writeback {
 				'post_type'    => $source ? $source->post_type : 'post',
 				'post_status'  => 'draft',
 				'post_title'   => wp_strip_all_tags( isset( $data['title'] ) ? (string) $data['title'] : __( 'Draft from automation', 'waybill' ) ),
-				'post_content' => wp_kses_post( isset( $data['content'] ) ? (string) $data['content'] : ( isset( $data['body'] ) ? (string) $data['body'] : '' ) ),
+				'post_content' => self::draft_content( $data ),
 				'post_author'  => $source ? (int) $source->post_author : 0,
 			),
 			true
@@ -162,26 +162,49 @@ final class Waybill_Writeback {
 			return new WP_Error( 'waybill_draft_insert', $post_id->get_error_message(), array( 'status' => 500 ) );
 		}
 
-		$sources = isset( $data['sources'] ) && is_array( $data['sources'] ) ? $data['sources'] : array();
-		update_post_meta( $post_id, '_waybill_sources', wp_slash( $sources ) );
+		$model = isset( $data['model'] ) && is_array( $data['model'] ) ? $data['model'] : array();
+		update_post_meta( $post_id, '_waybill_sources', wp_slash( isset( $data['sources'] ) && is_array( $data['sources'] ) ? $data['sources'] : array() ) );
 		update_post_meta(
 			$post_id,
 			'_waybill_provenance',
 			wp_slash(
 				array(
-					'webhook_id'   => (string) $received['id'],
-					'event_type'   => (string) $received['event_type'],
-					'version'      => (string) $received['version'],
-					'source'       => isset( $event['source'] ) ? (string) $event['source'] : '',
-					'actor'        => isset( $event['actor'] ) ? $event['actor'] : '',
-					'generator'    => isset( $data['model'] ) ? (string) $data['model'] : ( isset( $data['generator'] ) ? (string) $data['generator'] : '' ),
-					'request'      => isset( $data['request_id'] ) ? (string) $data['request_id'] : ( isset( $data['request_key'] ) ? (string) $data['request_key'] : '' ),
-					'for_post'     => $source ? (int) $source->ID : 0,
-					'received_at'  => gmdate( 'c' ),
+					'webhook_id'    => (string) $received['id'],
+					'event_type'    => (string) $received['event_type'],
+					'version'       => (string) $received['version'],
+					'request_key'   => isset( $data['request_key'] ) ? (string) $data['request_key'] : '',
+					'source'        => isset( $event['source'] ) ? (string) $event['source'] : '',
+					'actor'         => isset( $event['actor'] ) ? $event['actor'] : '',
+					'model_name'    => isset( $model['name'] ) ? (string) $model['name'] : '',
+					'model_version' => isset( $model['version'] ) ? (string) $model['version'] : '',
+					'for_post'      => $source ? (int) $source->ID : 0,
+					'received_at'   => gmdate( 'c' ),
 				)
 			)
 		);
 		return 'post:' . (int) $post_id;
+	}
+
+	/**
+	 * Post content from the draft's sections: a heading block and its HTML each.
+	 *
+	 * @param array $data content.draft_ready data.
+	 * @return string
+	 */
+	private static function draft_content( array $data ) {
+		$html = '';
+		foreach ( isset( $data['sections'] ) && is_array( $data['sections'] ) ? $data['sections'] : array() as $section ) {
+			if ( ! is_array( $section ) ) {
+				continue;
+			}
+			if ( isset( $section['heading'] ) && '' !== (string) $section['heading'] ) {
+				$html .= "<!-- wp:heading -->\n<h2>" . esc_html( (string) $section['heading'] ) . "</h2>\n<!-- /wp:heading -->\n\n";
+			}
+			if ( isset( $section['body'] ) ) {
+				$html .= "<!-- wp:html -->\n" . wp_kses_post( (string) $section['body'] ) . "\n<!-- /wp:html -->\n\n";
+			}
+		}
+		return $html;
 	}
 
 	/**
