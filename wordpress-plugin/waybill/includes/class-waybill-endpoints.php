@@ -59,12 +59,14 @@ final class Waybill_Endpoints {
 		if ( ! preg_match( '/^[a-z0-9][a-z0-9_-]{0,31}$/', $id ) ) {
 			return new WP_Error( 'waybill_endpoint_id', __( 'The endpoint id must be 1–32 characters: lower-case letters, digits, "-" and "_".', 'waybill' ), array( 'status' => 400 ) );
 		}
-		$url = isset( $fields['url'] ) ? trim( (string) $fields['url'] ) : '';
+		// Fields not given keep their saved values.
+		$existing = self::get( $id );
+		$fields   = array_merge( $existing ? $existing : array(), $fields );
+		$url      = isset( $fields['url'] ) ? trim( (string) $fields['url'] ) : '';
 		if ( ! in_array( wp_parse_url( $url, PHP_URL_SCHEME ), array( 'http', 'https' ), true ) || ! wp_parse_url( $url, PHP_URL_HOST ) ) {
 			return new WP_Error( 'waybill_endpoint_url', __( 'The endpoint URL must be an http or https address.', 'waybill' ), array( 'status' => 400 ) );
 		}
-		$existing = self::get( $id );
-		$endpoint = self::normalize( array_merge( $existing ? $existing : array(), $fields, array( 'url' => esc_url_raw( $url ) ) ), $id );
+		$endpoint = self::normalize( array_merge( $fields, array( 'url' => esc_url_raw( $url ) ) ), $id );
 
 		$all        = self::all();
 		$all[ $id ] = $endpoint;

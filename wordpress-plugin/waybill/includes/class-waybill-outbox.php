@@ -265,17 +265,24 @@ final class Waybill_Outbox {
 			if ( empty( $endpoints ) ) {
 				continue;
 			}
+			$copied = true;
 			foreach ( $endpoints as $endpoint_id ) {
-				$wpdb->query(
+				$now     = gmdate( 'Y-m-d H:i:s' );
+				$result  = $wpdb->query(
 					$wpdb->prepare(
-						"INSERT INTO {$table} (idempotency_key, endpoint_id, event_type, contract_version, status, entity_type, entity_id, input, body, created_at, updated_at, next_attempt_at, last_error_code) SELECT idempotency_key, %s, event_type, contract_version, %s, entity_type, entity_id, input, body, created_at, %s, %s, '' FROM {$table} WHERE id = %d ON DUPLICATE KEY UPDATE {$table}.id = {$table}.id", // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+						"INSERT INTO {$table} (idempotency_key, endpoint_id, event_type, contract_version, status, entity_type, entity_id, input, body, created_at, updated_at, next_attempt_at, last_error_code) SELECT src.idempotency_key, %s, src.event_type, src.contract_version, %s, src.entity_type, src.entity_id, src.input, src.body, src.created_at, %s, %s, '' FROM {$table} AS src WHERE src.id = %d ON DUPLICATE KEY UPDATE {$table}.updated_at = {$table}.updated_at", // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 						$endpoint_id,
 						self::PENDING,
-						gmdate( 'Y-m-d H:i:s' ),
-						gmdate( 'Y-m-d H:i:s' ),
+						$now,
+						$now,
 						$row->id
 					)
 				);
+				$copied = $copied && false !== $result;
+			}
+			// The held row goes only once every copy exists.
+			if ( ! $copied ) {
+				continue;
 			}
 			$wpdb->delete( $table, array( 'id' => $row->id ), array( '%d' ) );
 			++$routed;
