@@ -120,7 +120,8 @@ final class Waybill_Capture {
 			),
 			'consent'    => ! empty( $args['consent'] ),
 			'actor'      => isset( $args['actor'] ) ? (string) $args['actor'] : ( $user_id ? (string) $user_id : 'anonymous' ),
-			'data'       => $data,
+			// An empty PHP array would become a JSON list; data is an object.
+			'data'       => empty( $data ) ? new stdClass() : $data,
 			'metadata'   => array_merge(
 				array(
 					'site'   => home_url( '/' ),

@@ -175,12 +175,18 @@ final class Waybill_Core {
 	 * @return array
 	 */
 	public static function contracts() {
-		if ( ! self::available() || ! class_exists( 'Waybill\\Registry' ) ) {
+		if ( ! self::available() ) {
 			return array();
 		}
 		try {
-			$registry = new Waybill\Registry();
-			$list     = $registry->list();
+			if ( function_exists( 'waybill_contracts' ) ) {
+				$list = waybill_contracts();
+			} elseif ( class_exists( 'Waybill\\Registry' ) ) {
+				$registry = new Waybill\Registry();
+				$list     = $registry->list();
+			} else {
+				return array();
+			}
 		} catch ( Throwable $e ) {
 			return array();
 		}
