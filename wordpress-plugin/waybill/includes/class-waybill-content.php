@@ -232,6 +232,7 @@ final class Waybill_Content {
 			return null;
 		}
 		$changed = isset( self::$changed_fields[ $product_id ] ) ? array_keys( self::$changed_fields[ $product_id ] ) : array();
+		sort( $changed );
 		$data    = array(
 			'product_id'     => (int) $product->get_id(),
 			'name'           => (string) $product->get_name(),
