@@ -59,9 +59,14 @@ export async function startAutomation(verifyKey) {
 }
 
 /** workerd running worker/workerd.capnp on a free port with `env` as its settings. */
-export async function startEdge(env) {
+export function startEdge(env) {
+  return startWorkerd(CONFIG, env);
+}
+
+/** workerd serving `config` on a free port of 127.0.0.1. */
+export async function startWorkerd(config, env = {}) {
   const port = await freePort();
-  const child = spawn(WORKERD, ['serve', CONFIG, '--socket-addr', `http=127.0.0.1:${port}`], {
+  const child = spawn(WORKERD, ['serve', config, '--socket-addr', `http=127.0.0.1:${port}`], {
     env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
