@@ -13,7 +13,8 @@ with libsodium), records every delivery, and answers as told:
   GET  /_control/stats        {"total", "unique", "duplicates", "bad_signatures", "by_status"}
   GET  /_control/health       200
 
-Any other POST path is a webhook delivery.
+Any other POST path is a webhook delivery; paths under /unsigned are not
+verified (for the bench's peer, which does not sign).
 """
 
 import argparse
@@ -21,6 +22,7 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 import sys
 import threading
 import time
@@ -73,6 +75,10 @@ def verify(secrets, msg_id, timestamp, body, signature_header):
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "waybill-mock-receiver"
+    # One write per response and no Nagle delay: otherwise every keep-alive
+    # request waits for a delayed ACK (about 40 ms).
+    wbufsize = 64 * 1024
+    disable_nagle_algorithm = True
 
     def log_message(self, *args):  # keep test output quiet
         pass
@@ -108,7 +114,7 @@ class Handler(BaseHTTPRequestHandler):
                 "accepted": len(ids),
                 "unique": len(set(ids)),
                 "duplicates": len(ids) - len(set(ids)),
-                "bad_signatures": sum(1 for d in deliveries if d["verdict"] not in ("ok", "v1a-only")),
+                "bad_signatures": sum(1 for d in deliveries if d["verdict"] not in ("ok", "v1a-only", "unsigned")),
                 "by_status": by_status,
             })
         else:
@@ -129,10 +135,14 @@ class Handler(BaseHTTPRequestHandler):
                     STATE["mode"], STATE["times"] = "ok", None
             retry_after, delay_ms, hang_s = STATE["retry_after"], STATE["delay_ms"], STATE["hang_s"]
 
-        verdict = verify(secrets, headers.get("webhook-id"), headers.get("webhook-timestamp"),
-                         body, headers.get("webhook-signature"))
+        if self.path.startswith("/unsigned"):
+            # For peers that do not sign (the bench's plain wp_remote_post() loop).
+            verdict = "unsigned"
+        else:
+            verdict = verify(secrets, headers.get("webhook-id"), headers.get("webhook-timestamp"),
+                             body, headers.get("webhook-signature"))
         status, extra = 200, {}
-        if verdict not in ("ok", "v1a-only"):
+        if verdict not in ("ok", "v1a-only", "unsigned"):
             status = 401
         elif mode in ("500", "410", "400"):
             status = int(mode)
@@ -181,15 +191,23 @@ class Handler(BaseHTTPRequestHandler):
         self._send(200, snapshot)
 
 
+class Server(ThreadingHTTPServer):
+    """Threaded server with a listen backlog large enough for bursts of new connections."""
+
+    daemon_threads = True
+    request_queue_size = 256
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--secret", action="append", default=[], help="whsec_ secret to verify with")
+    parser.add_argument("--secret", action="append", default=[],
+                        help="whsec_ secret to verify with (prefer WAYBILL_RECEIVER_SECRETS)")
     args = parser.parse_args()
-    STATE["secrets"] = args.secret
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
-    server.daemon_threads = True
-    server.request_queue_size = 128
+    # Secrets come from the environment so they never show in the process list.
+    env_secrets = os.environ.get("WAYBILL_RECEIVER_SECRETS", "").split()
+    STATE["secrets"] = args.secret + env_secrets
+    server = Server(("127.0.0.1", args.port), Handler)
     print(f"receiver listening on 127.0.0.1:{args.port}", file=sys.stderr, flush=True)
     server.serve_forever()
 

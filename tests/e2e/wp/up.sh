@@ -24,7 +24,13 @@ done
 
 mkdir -p "$WAYBILL_WP_STATE"/{logs,run}
 STATE="$WAYBILL_WP_STATE"
+# Values from an earlier run are reused (ports, secrets, password); what the
+# caller sets now wins for the endpoint URL and the stand-in switch.
+caller_shim="${WAYBILL_TEST_SHIM:-}"
+caller_endpoint="${WAYBILL_ENDPOINT_URL:-}"
 [ -f "$WAYBILL_WP_ENV" ] && source "$WAYBILL_WP_ENV"
+WAYBILL_TEST_SHIM="${caller_shim:-0}"
+WAYBILL_ENDPOINT_URL="${caller_endpoint}"
 
 WAYBILL_WP_PORT="${WAYBILL_WP_PORT:-$(free_port)}"
 WAYBILL_RECEIVER_PORT="${WAYBILL_RECEIVER_PORT:-$(free_port)}"
@@ -122,7 +128,7 @@ PHP
 if [ "$WAYBILL_ENDPOINT_URL" = "$WAYBILL_RECEIVER_URL/hook" ] \
    && ! curl -fsS "$WAYBILL_RECEIVER_URL/_control/health" >/dev/null 2>&1; then
   log "starting the mock receiver on $WAYBILL_RECEIVER_URL"
-  setsid python3 "$E2E_WP_DIR/receiver.py" --port "$WAYBILL_RECEIVER_PORT" --secret "$WAYBILL_ENDPOINT_SECRET" \
+  WAYBILL_RECEIVER_SECRETS="$WAYBILL_ENDPOINT_SECRET" setsid python3 "$E2E_WP_DIR/receiver.py" --port "$WAYBILL_RECEIVER_PORT" \
     </dev/null >>"$STATE/logs/receiver.log" 2>&1 &
   echo $! >"$STATE/run/receiver.group"
   wait_for 20 curl -fsS "$WAYBILL_RECEIVER_URL/_control/health" || die "the receiver did not start"

@@ -107,9 +107,10 @@ final class CaptureTest extends TestCase {
 
 	public function test_unknown_event_type_is_refused_with_the_core_code() {
 		$this->require_extension();
-		$result = waybill_emit( 'nothing.registered', array( 'a' => 1 ) );
+		$result = waybill_emit( 'nothing.registered', array( 'a' => 1 ), array( 'version' => '1.0' ) );
 		$this->assertWPError( $result );
-		$this->assertStringStartsWith( 'contract.', $result->get_error_code() );
+		$this->assertSame( 'contract.unknown', $result->get_error_code() );
+		$this->assertSame( '/event_type', $result->get_error_data()['pointer'] );
 	}
 
 	public function test_form_errors_come_back_per_field() {

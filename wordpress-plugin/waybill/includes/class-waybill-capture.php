@@ -46,6 +46,7 @@ final class Waybill_Capture {
 	 *     @type array      $metadata        Merged over `site` and `locale`.
 	 *     @type string     $natural_key     What makes two captures the same event; gives a deterministic key.
 	 *     @type string     $idempotency_key A key computed by the caller.
+	 *     @type string     $version         Contract version to validate against; default the latest.
 	 *     @type string[]   $endpoints       Restrict delivery to these endpoint ids.
 	 * }
 	 * @return string|WP_Error The event id (its idempotency key), or the core's error.
@@ -132,6 +133,9 @@ final class Waybill_Capture {
 		);
 		if ( ! empty( $args['idempotency_key'] ) ) {
 			$event['idempotency_key'] = (string) $args['idempotency_key'];
+		}
+		if ( ! empty( $args['version'] ) ) {
+			$event['version'] = (string) $args['version'];
 		}
 
 		/**
