@@ -1,0 +1,7 @@
+// The baseline for cold start: a worker that does nothing.
+export default {
+  async fetch(request) {
+    await request.text();
+    return new Response('{}');
+  },
+};
