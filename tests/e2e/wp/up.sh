@@ -61,7 +61,7 @@ if ! mariadb-admin --no-defaults -S "$WAYBILL_DB_SOCKET" -u root ping >/dev/null
   chown mysql:mysql "$STATE/run"
   setsid mariadbd --no-defaults --user=mysql --datadir="$STATE/mysql" \
     --socket="$WAYBILL_DB_SOCKET" --pid-file="$STATE/run/mariadbd.pid" --skip-networking \
-    --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=2 --innodb-log-file-size=8M \
+    --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=2 --innodb-log-file-size=256M \
     --max-connections=300 --log-error="$STATE/logs/mariadb.err" </dev/null >/dev/null 2>&1 &
   echo $! >"$STATE/run/mariadb.group"
   wait_for 60 mariadb-admin --no-defaults -S "$WAYBILL_DB_SOCKET" -u root ping \
