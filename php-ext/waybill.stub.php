@@ -239,7 +239,10 @@ namespace Waybill {
 	/**
 	 * The pipeline as static methods; each is the `waybill_` function of the same name.
 	 */
-	class Pipeline {
+	final class Pipeline {
+		/** Static methods only: there is nothing to construct. */
+		private function __construct() {}
+
 		/** @see waybill_prepare() */
 		public static function prepare( mixed $event, ?array $options = null ): array {}
 
@@ -256,7 +259,10 @@ namespace Waybill {
 	/**
 	 * Standard Webhooks signatures and keys.
 	 */
-	class Webhook {
+	final class Webhook {
+		/** Static methods only: there is nothing to construct. */
+		private function __construct() {}
+
 		/** @see waybill_sign() */
 		public static function sign( string $id, int $timestamp, string $body, array $keys ): string {}
 
@@ -276,7 +282,10 @@ namespace Waybill {
 	/**
 	 * Idempotency keys, random or derived.
 	 */
-	class IdempotencyKey {
+	final class IdempotencyKey {
+		/** Static methods only: there is nothing to construct. */
+		private function __construct() {}
+
 		/** @see waybill_idempotency_key() */
 		public static function random( string $prefix ): string {}
 
@@ -288,7 +297,10 @@ namespace Waybill {
 	 * The contract registry of this PHP process: the built-in contracts plus
 	 * those registered from PHP (for the life of the process).
 	 */
-	class Registry {
+	final class Registry {
+		/** Static methods only: there is nothing to construct. */
+		private function __construct() {}
+
 		/** @see waybill_contracts() */
 		public static function list(): array {}
 

@@ -8,6 +8,7 @@ use crate::registry;
 use ext_php_rs::binary_slice::BinarySlice;
 use ext_php_rs::boxed::ZBox;
 use ext_php_rs::exception::PhpResult;
+use ext_php_rs::flags::ClassFlags;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::array::Iter;
 use ext_php_rs::types::{ZendHashTable, Zval};
@@ -19,6 +20,12 @@ use waybill::webhook::SigningKey;
 use waybill::{Error, Limits, Options};
 
 type Array = ZBox<ZendHashTable>;
+
+/// Deepest nesting this host lets the core parse, whatever `limits.max_depth`
+/// asks. The core's parser, writer and validator recurse on the PHP worker's
+/// stack; past a few thousand levels a raised limit would overflow it and
+/// kill the worker (README, "Limits").
+pub const MAX_DEPTH_CEILING: usize = convert::MAX_WALK_DEPTH;
 
 fn core<T>(result: Result<T, Error>) -> PhpResult<T> {
     result.map_err(errors::to_php)
@@ -33,7 +40,9 @@ fn options(options: Option<&ZendHashTable>) -> PhpResult<Options> {
         return Ok(Options::default());
     }
     let value = convert::array_to_value(ht, Limits::default().max_depth).map_err(|e| e.under("/options"));
-    core(value.and_then(|v| Options::from_value(&v)))
+    let mut options = core(value.and_then(|v| Options::from_value(&v)))?;
+    options.limits.max_depth = options.limits.max_depth.min(MAX_DEPTH_CEILING);
+    Ok(options)
 }
 
 /// An event given as JSON text (bytes, parsed by the core) or as a PHP array.
@@ -62,16 +71,17 @@ fn event<'a>(zv: &'a Zval, options: &Options, what: &str) -> PhpResult<Event<'a>
     Err(type_error(format!("{what} must be of type array|string, {} given", php_type(zv))))
 }
 
-/// A contract document given as JSON text or as a PHP array.
-fn contract(zv: &Zval, what: &str) -> PhpResult<Contract> {
+/// A contract document given as JSON text or as a PHP array; errors point
+/// under `under` (`/old`, `/new` for a diff, nothing for one document).
+fn contract(zv: &Zval, what: &str, under: &str) -> PhpResult<Contract> {
     let zv = zv.dereference();
     if let Some(s) = zv.zend_str() {
-        return core(Contract::from_json(s.as_bytes()));
+        return core(Contract::from_json(s.as_bytes()).map_err(|e| e.under(under)));
     }
     if zv.is_array() || zv.is_object() {
         let value = to_value(zv, Limits::default().max_depth)
             .map_err(|e| Error::new(waybill::Code::ContractInvalid, e.pointer(), e.message()));
-        return core(value.and_then(Contract::from_value));
+        return core(value.and_then(Contract::from_value).map_err(|e| e.under(under)));
     }
     Err(type_error(format!("{what} must be of type array|string, {} given", php_type(zv))))
 }
@@ -160,7 +170,7 @@ fn pairs(pairs: &[(String, String)]) -> Array {
 
 fn do_prepare(event_zv: &Zval, options_ht: Option<&ZendHashTable>) -> PhpResult<Array> {
     let options = options(options_ht)?;
-    let event = event(event_zv, &options, "waybill_prepare(): Argument #1 ($event)")?;
+    let event = event(event_zv, &options, "Argument #1 ($event)")?;
     let p = core(pipeline::prepare(event.input(), &options, &registry::read()))?;
     let mut ht = ZendHashTable::with_capacity(6);
     let _ = ht.insert("body", p.body);
@@ -198,7 +208,7 @@ fn do_verify(body: &[u8], headers_ht: &ZendHashTable, options_ht: Option<&ZendHa
 
 fn do_validate(event_zv: &Zval, options_ht: Option<&ZendHashTable>) -> PhpResult<Array> {
     let options = options(options_ht)?;
-    let event = event(event_zv, &options, "waybill_validate(): Argument #1 ($event)")?;
+    let event = event(event_zv, &options, "Argument #1 ($event)")?;
     let v = core(pipeline::validate(event.input(), &options, &registry::read()))?;
     let mut ht = ZendHashTable::with_capacity(2);
     let _ = ht.insert("event_type", v.event_type);
@@ -208,7 +218,7 @@ fn do_validate(event_zv: &Zval, options_ht: Option<&ZendHashTable>) -> PhpResult
 
 fn do_sanitize(event_zv: &Zval, options_ht: Option<&ZendHashTable>) -> PhpResult<Array> {
     let options = options(options_ht)?;
-    let event = event(event_zv, &options, "waybill_sanitize(): Argument #1 ($event)")?;
+    let event = event(event_zv, &options, "Argument #1 ($event)")?;
     let s = core(pipeline::sanitize(event.input(), &options, &registry::read()))?;
     let mut ht = ZendHashTable::with_capacity(2);
     let _ = ht.insert("body", s.body);
@@ -268,7 +278,7 @@ fn do_contracts() -> Array {
 }
 
 fn do_register(zv: &Zval) -> PhpResult<Array> {
-    let contract = contract(zv, "waybill_register_contract(): Argument #1 ($contract)")?;
+    let contract = contract(zv, "Argument #1 ($contract)", "")?;
     let value = contract.document().clone();
     let registered = core(registry::write(|r| r.register_value(value)))?;
     Ok(contract_summary(&registered))
@@ -292,8 +302,8 @@ fn do_get_contract(event_type: &str, version: Option<&str>) -> PhpResult<Array> 
 }
 
 fn do_diff(old: &Zval, new: &Zval) -> PhpResult<Array> {
-    let old = contract(old, "waybill_diff_contracts(): Argument #1 ($old)")?;
-    let new = contract(new, "waybill_diff_contracts(): Argument #2 ($new)")?;
+    let old = contract(old, "Argument #1 ($old)", "/old")?;
+    let new = contract(new, "Argument #2 ($new)", "/new")?;
     let d = core(diff(&old, &new))?;
     let mut list = ZendHashTable::with_capacity(u32::try_from(d.changes.len()).unwrap_or(0));
     for c in &d.changes {
@@ -424,11 +434,17 @@ pub fn waybill_diff_contracts(old: &Zval, new: &Zval) -> PhpResult<Array> {
 
 /// `Waybill\Pipeline`: prepare, receive, validate, sanitize.
 #[php_class]
-#[php(name = "Waybill\\Pipeline")]
+#[php(name = "Waybill\\Pipeline", flags = ClassFlags::Final)]
 pub struct Pipeline;
 
 #[php_impl]
 impl Pipeline {
+    /// Static methods only: there is nothing to construct.
+    #[php(vis = "private")]
+    pub fn __construct() -> Self {
+        Self
+    }
+
     /// Same as `waybill_prepare()`.
     #[php(name = "prepare")]
     pub fn prepare(event: &Zval, options: Option<&ZendHashTable>) -> PhpResult<Array> {
@@ -456,11 +472,17 @@ impl Pipeline {
 
 /// `Waybill\Webhook`: Standard Webhooks signatures and keys.
 #[php_class]
-#[php(name = "Waybill\\Webhook")]
+#[php(name = "Waybill\\Webhook", flags = ClassFlags::Final)]
 pub struct Webhook;
 
 #[php_impl]
 impl Webhook {
+    /// Static methods only: there is nothing to construct.
+    #[php(vis = "private")]
+    pub fn __construct() -> Self {
+        Self
+    }
+
     /// Same as `waybill_sign()`.
     #[php(name = "sign")]
     pub fn sign(id: &str, timestamp: i64, body: BinarySlice<u8>, keys: &ZendHashTable) -> PhpResult<String> {
@@ -494,11 +516,17 @@ impl Webhook {
 
 /// `Waybill\IdempotencyKey`: random and derived keys.
 #[php_class]
-#[php(name = "Waybill\\IdempotencyKey")]
+#[php(name = "Waybill\\IdempotencyKey", flags = ClassFlags::Final)]
 pub struct IdempotencyKey;
 
 #[php_impl]
 impl IdempotencyKey {
+    /// Static methods only: there is nothing to construct.
+    #[php(vis = "private")]
+    pub fn __construct() -> Self {
+        Self
+    }
+
     /// Same as `waybill_idempotency_key()`.
     #[php(name = "random")]
     pub fn random(prefix: &str) -> PhpResult<String> {
@@ -514,11 +542,17 @@ impl IdempotencyKey {
 
 /// `Waybill\Registry`: the process-wide contract registry.
 #[php_class]
-#[php(name = "Waybill\\Registry")]
+#[php(name = "Waybill\\Registry", flags = ClassFlags::Final)]
 pub struct Registry;
 
 #[php_impl]
 impl Registry {
+    /// Static methods only: there is nothing to construct.
+    #[php(vis = "private")]
+    pub fn __construct() -> Self {
+        Self
+    }
+
     /// Same as `waybill_contracts()`.
     #[php(name = "list")]
     pub fn list() -> Array {
