@@ -754,7 +754,12 @@ final class Waybill_Admin {
 		foreach ( $contracts as $contract ) {
 			$type    = isset( $contract['event_type'] ) ? $contract['event_type'] : ( isset( $contract['type'] ) ? $contract['type'] : '?' );
 			$version = isset( $contract['version'] ) ? $contract['version'] : '';
-			printf( '<li><code>%s@%s</code></li>', esc_html( (string) $type ), esc_html( (string) $version ) );
+			printf(
+				'<li><code>%s@%s</code> %s</li>',
+				esc_html( (string) $type ),
+				esc_html( (string) $version ),
+				esc_html( isset( $contract['title'] ) ? '— ' . $contract['title'] : '' )
+			);
 		}
 		echo '</ul>';
 	}
