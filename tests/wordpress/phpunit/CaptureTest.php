@@ -230,6 +230,32 @@ final class CaptureTest extends TestCase {
 		}, 5 ) );
 	}
 
+	public function test_form_without_javascript_posts_and_is_redirected_back() {
+		$this->require_extension();
+		$page  = $this->http( 'GET', getenv( 'WAYBILL_WP_FORM_URL' ) );
+		preg_match( '/name="form_token" value="([^"]+)"/', $page['body'], $token );
+		$fields = array_merge( $this->lead_fields( 'nojs' ), array( 'consent' => '1', 'form_token' => $token[1], 'waybill_nojs' => '1' ) );
+
+		$response = $this->http( 'POST', getenv( 'WAYBILL_WP_URL' ) . '/wp-json/waybill/v1/leads', http_build_query( $fields ), array( 'Content-Type: application/x-www-form-urlencoded', 'Referer: ' . getenv( 'WAYBILL_WP_FORM_URL' ) ) );
+
+		$this->assertSame( 303, $response['status'], $response['body'] );
+		$this->assertStringStartsWith( getenv( 'WAYBILL_WP_FORM_URL' ), $response['headers']['location'] );
+		$this->assertStringContainsString( 'waybill_lead=sent', $response['headers']['location'] );
+		$this->assertCount( 1, $this->rows() );
+	}
+
+	public function test_block_and_shortcode_render_the_same_form() {
+		$this->assertTrue( \WP_Block_Type_Registry::get_instance()->is_registered( 'waybill/lead-form' ) );
+		$block     = do_blocks( '<!-- wp:waybill/lead-form {"title":"Hi"} /-->' );
+		$shortcode = do_shortcode( '[waybill_lead_form title="Hi"]' );
+		foreach ( array( $block, $shortcode ) as $html ) {
+			$this->assertStringContainsString( 'class="waybill-lead-form"', $html );
+			$this->assertStringContainsString( 'name="consent"', $html );
+			$this->assertStringContainsString( 'name="website"', $html );
+			$this->assertStringContainsString( '<h3>Hi</h3>', $html );
+		}
+	}
+
 	/**
 	 * Asserts a value is a WP_Error.
 	 *

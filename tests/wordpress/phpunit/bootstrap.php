@@ -34,6 +34,17 @@ require getenv( 'WAYBILL_WP_ROOT' ) . '/wp-load.php';
 require_once ABSPATH . 'wp-admin/includes/plugin.php';
 require_once __DIR__ . '/TestCase.php';
 
+// PHPUnit includes this file inside a method and then copies its new local
+// variables into $GLOBALS. WordPress files that set a variable at file scope
+// without `global` (such as $shortcode_tags) would overwrite the real global
+// with their empty local copy, so drop locals that shadow a global.
+foreach ( array_keys( get_defined_vars() ) as $waybill_local ) {
+	if ( 'waybill_local' !== $waybill_local && 'GLOBALS' !== $waybill_local && array_key_exists( $waybill_local, $GLOBALS ) ) {
+		unset( $$waybill_local );
+	}
+}
+unset( $waybill_local );
+
 if ( ! is_plugin_active( 'waybill/waybill.php' ) ) {
 	fwrite( STDERR, "The Waybill plugin is not active on the test site.\n" );
 	exit( 2 );
