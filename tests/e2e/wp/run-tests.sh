@@ -48,9 +48,11 @@ if [ -s "$WAYBILL_WP_STATE/logs/php-server-errors.log" ] && grep -q 'PHP Fatal' 
   grep 'PHP Fatal' "$WAYBILL_WP_STATE/logs/php-server-errors.log" | head -20 >&2
   rc=1
 fi
-if grep -q 'PHP Fatal\|WordPress database error' "$WAYBILL_WP_STATE/logs/wp-debug.log" 2>/dev/null; then
+# Fatal errors, database errors, and any warning or notice raised in the plugin.
+pattern='PHP Fatal\|WordPress database error\|PHP \(Warning\|Notice\).*plugins/waybill/\|PHP Warning.*Array to string'
+if grep -q "$pattern" "$WAYBILL_WP_STATE/logs/wp-debug.log" 2>/dev/null; then
   log "errors in the WordPress debug log:"
-  grep 'PHP Fatal\|WordPress database error' "$WAYBILL_WP_STATE/logs/wp-debug.log" | head -20 >&2
+  grep "$pattern" "$WAYBILL_WP_STATE/logs/wp-debug.log" | head -20 >&2
   rc=1
 fi
 log "WordPress tests finished in $(( SECONDS - started ))s with exit code $rc"

@@ -506,6 +506,12 @@ final class Waybill_Admin {
 			self::event_detail( $event_id );
 			return;
 		}
+		// WordPress's own list-table helpers echo these; a crafted array must not reach them.
+		foreach ( array( 's', 'orderby', 'order', 'status', 'event_type', 'endpoint', 'paged' ) as $param ) {
+			if ( isset( $_REQUEST[ $param ] ) && ! is_string( $_REQUEST[ $param ] ) ) { // phpcs:ignore WordPress.Security.NonceVerification.Recommended
+				unset( $_REQUEST[ $param ], $_GET[ $param ] );
+			}
+		}
 		$table = new Waybill_Events_Table();
 		$table->prepare_items();
 		echo '<div class="wrap"><h1 class="wp-heading-inline">' . esc_html__( 'Waybill events', 'waybill' ) . '</h1>';
