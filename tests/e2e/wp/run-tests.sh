@@ -49,7 +49,7 @@ if [ -s "$WAYBILL_WP_STATE/logs/php-server-errors.log" ] && grep -q 'PHP Fatal' 
   rc=1
 fi
 # Fatal errors, database errors, and any warning or notice raised in the plugin.
-pattern='PHP Fatal\|WordPress database error\|PHP \(Warning\|Notice\).*plugins/waybill/\|PHP Warning.*Array to string'
+pattern='PHP Fatal\|WordPress database error\|PHP \(Warning\|Notice\).*waybill/\|PHP Warning.*Array to string'
 if grep -q "$pattern" "$WAYBILL_WP_STATE/logs/wp-debug.log" 2>/dev/null; then
   log "errors in the WordPress debug log:"
   grep "$pattern" "$WAYBILL_WP_STATE/logs/wp-debug.log" | head -20 >&2
