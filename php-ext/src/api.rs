@@ -51,11 +51,11 @@ enum Event<'a> {
     Value(Value),
 }
 
-impl Event<'_> {
-    fn input(&self) -> Input<'_> {
+impl<'a> Event<'a> {
+    fn into_input(self) -> Input<'a> {
         match self {
             Event::Bytes(b) => Input::Bytes(b),
-            Event::Value(v) => Input::Value(v.clone()),
+            Event::Value(v) => Input::Value(v),
         }
     }
 }
@@ -171,7 +171,7 @@ fn pairs(pairs: &[(String, String)]) -> Array {
 fn do_prepare(event_zv: &Zval, options_ht: Option<&ZendHashTable>) -> PhpResult<Array> {
     let options = options(options_ht)?;
     let event = event(event_zv, &options, "Argument #1 ($event)")?;
-    let p = core(pipeline::prepare(event.input(), &options, &registry::read()))?;
+    let p = core(pipeline::prepare(event.into_input(), &options, &registry::read()))?;
     let mut ht = ZendHashTable::with_capacity(6);
     let _ = ht.insert("body", p.body);
     let _ = ht.insert("idempotency_key", p.idempotency_key);
@@ -209,7 +209,7 @@ fn do_verify(body: &[u8], headers_ht: &ZendHashTable, options_ht: Option<&ZendHa
 fn do_validate(event_zv: &Zval, options_ht: Option<&ZendHashTable>) -> PhpResult<Array> {
     let options = options(options_ht)?;
     let event = event(event_zv, &options, "Argument #1 ($event)")?;
-    let v = core(pipeline::validate(event.input(), &options, &registry::read()))?;
+    let v = core(pipeline::validate(event.into_input(), &options, &registry::read()))?;
     let mut ht = ZendHashTable::with_capacity(2);
     let _ = ht.insert("event_type", v.event_type);
     let _ = ht.insert("version", v.version);
@@ -219,7 +219,7 @@ fn do_validate(event_zv: &Zval, options_ht: Option<&ZendHashTable>) -> PhpResult
 fn do_sanitize(event_zv: &Zval, options_ht: Option<&ZendHashTable>) -> PhpResult<Array> {
     let options = options(options_ht)?;
     let event = event(event_zv, &options, "Argument #1 ($event)")?;
-    let s = core(pipeline::sanitize(event.input(), &options, &registry::read()))?;
+    let s = core(pipeline::sanitize(event.into_input(), &options, &registry::read()))?;
     let mut ht = ZendHashTable::with_capacity(2);
     let _ = ht.insert("body", s.body);
     let _ = ht.insert("changes", changes(&s.changes));

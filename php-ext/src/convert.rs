@@ -217,18 +217,3 @@ fn integer_key(key: &str) -> Option<i64> {
         None
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::integer_key;
-
-    #[test]
-    fn integer_keys_follow_php() {
-        assert_eq!(integer_key("7"), Some(7));
-        assert_eq!(integer_key("-7"), Some(-7));
-        assert_eq!(integer_key("07"), None);
-        assert_eq!(integer_key("-0"), None);
-        assert_eq!(integer_key("99999999999999999999"), None);
-        assert_eq!(integer_key("a"), None);
-    }
-}

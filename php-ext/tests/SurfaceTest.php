@@ -269,6 +269,14 @@ final class SurfaceTest extends TestCase {
 		$this->assertSame( PHP_INT_MAX, $r['event']['entity']['id'] );
 	}
 
+	public function test_numeric_object_keys_are_php_integer_keys(): void {
+		$p = waybill_prepare( array( 'metadata' => array( '7' => 'seven', '07' => 'zero-seven' ) ) + self::lead(), self::options() );
+		$r = waybill_receive( $p['body'], $p['headers'], array( 'verify_keys' => array( self::SECRET ), 'now' => self::NOW ) );
+		$this->assertSame( 'seven', $r['event']['metadata'][7] );
+		$this->assertSame( 'seven', $r['event']['metadata']['7'] );
+		$this->assertSame( 'zero-seven', $r['event']['metadata']['07'] );
+	}
+
 	public function test_php_values_without_json_form_are_input_errors(): void {
 		$event                 = self::lead();
 		$event['data']['name'] = NAN;
