@@ -39,7 +39,8 @@ fn options(options: Option<&ZendHashTable>) -> PhpResult<Options> {
     if ht.is_empty() {
         return Ok(Options::default());
     }
-    let value = convert::array_to_value(ht, Limits::default().max_depth).map_err(|e| e.under("/options"));
+    let value =
+        convert::array_to_value(ht, Limits::default().max_depth).map_err(|e| e.under("/options"));
     let mut options = core(value.and_then(|v| Options::from_value(&v)))?;
     options.limits.max_depth = options.limits.max_depth.min(MAX_DEPTH_CEILING);
     Ok(options)
@@ -68,7 +69,10 @@ fn event<'a>(zv: &'a Zval, options: &Options, what: &str) -> PhpResult<Event<'a>
     if zv.is_array() || zv.is_object() {
         return core(to_value(zv, options.limits.max_depth)).map(Event::Value);
     }
-    Err(type_error(format!("{what} must be of type array|string, {} given", php_type(zv))))
+    Err(type_error(format!(
+        "{what} must be of type array|string, {} given",
+        php_type(zv)
+    )))
 }
 
 /// A contract document given as JSON text or as a PHP array; errors point
@@ -81,9 +85,16 @@ fn contract(zv: &Zval, what: &str, under: &str) -> PhpResult<Contract> {
     if zv.is_array() || zv.is_object() {
         let value = to_value(zv, Limits::default().max_depth)
             .map_err(|e| Error::new(waybill::Code::ContractInvalid, e.pointer(), e.message()));
-        return core(value.and_then(Contract::from_value).map_err(|e| e.under(under)));
+        return core(
+            value
+                .and_then(Contract::from_value)
+                .map_err(|e| e.under(under)),
+        );
     }
-    Err(type_error(format!("{what} must be of type array|string, {} given", php_type(zv))))
+    Err(type_error(format!(
+        "{what} must be of type array|string, {} given",
+        php_type(zv)
+    )))
 }
 
 /// Request headers: names to strings (integers are written in decimal).
@@ -103,7 +114,10 @@ fn headers(ht: &ZendHashTable) -> PhpResult<Vec<(String, String)>> {
         } else if let Some(n) = value.long() {
             n.to_string()
         } else {
-            return Err(type_error(format!("header {name} must be a string, {} given", php_type(value))));
+            return Err(type_error(format!(
+                "header {name} must be a string, {} given",
+                php_type(value)
+            )));
         };
         out.push((name, text));
     }
@@ -118,7 +132,9 @@ fn key_list(ht: &ZendHashTable) -> PhpResult<Vec<String>> {
             v.dereference()
                 .zend_str()
                 .map(|s| String::from_utf8_lossy(s.as_bytes()).into_owned())
-                .ok_or_else(|| type_error(format!("keys[{i}] must be a string, {} given", php_type(v))))
+                .ok_or_else(|| {
+                    type_error(format!("keys[{i}] must be a string, {} given", php_type(v)))
+                })
         })
         .collect()
 }
@@ -171,7 +187,11 @@ fn pairs(pairs: &[(String, String)]) -> Array {
 fn do_prepare(event_zv: &Zval, options_ht: Option<&ZendHashTable>) -> PhpResult<Array> {
     let options = options(options_ht)?;
     let event = event(event_zv, &options, "Argument #1 ($event)")?;
-    let p = core(pipeline::prepare(event.into_input(), &options, &registry::read()))?;
+    let p = core(pipeline::prepare(
+        event.into_input(),
+        &options,
+        &registry::read(),
+    ))?;
     let mut ht = ZendHashTable::with_capacity(6);
     let _ = ht.insert("body", p.body);
     let _ = ht.insert("idempotency_key", p.idempotency_key);
@@ -182,10 +202,19 @@ fn do_prepare(event_zv: &Zval, options_ht: Option<&ZendHashTable>) -> PhpResult<
     Ok(ht)
 }
 
-fn do_receive(body: &[u8], headers_ht: &ZendHashTable, options_ht: Option<&ZendHashTable>) -> PhpResult<Array> {
+fn do_receive(
+    body: &[u8],
+    headers_ht: &ZendHashTable,
+    options_ht: Option<&ZendHashTable>,
+) -> PhpResult<Array> {
     let options = options(options_ht)?;
     let headers = headers(headers_ht)?;
-    let r = core(pipeline::receive(body, &headers, &options, &registry::read()))?;
+    let r = core(pipeline::receive(
+        body,
+        &headers,
+        &options,
+        &registry::read(),
+    ))?;
     let mut ht = ZendHashTable::with_capacity(6);
     let _ = ht.insert("id", r.id);
     let _ = ht.insert("timestamp", r.timestamp);
@@ -196,7 +225,11 @@ fn do_receive(body: &[u8], headers_ht: &ZendHashTable, options_ht: Option<&ZendH
     Ok(ht)
 }
 
-fn do_verify(body: &[u8], headers_ht: &ZendHashTable, options_ht: Option<&ZendHashTable>) -> PhpResult<Array> {
+fn do_verify(
+    body: &[u8],
+    headers_ht: &ZendHashTable,
+    options_ht: Option<&ZendHashTable>,
+) -> PhpResult<Array> {
     let options = options(options_ht)?;
     let headers = headers(headers_ht)?;
     let v = core(pipeline::verify(body, &headers, &options))?;
@@ -209,7 +242,11 @@ fn do_verify(body: &[u8], headers_ht: &ZendHashTable, options_ht: Option<&ZendHa
 fn do_validate(event_zv: &Zval, options_ht: Option<&ZendHashTable>) -> PhpResult<Array> {
     let options = options(options_ht)?;
     let event = event(event_zv, &options, "Argument #1 ($event)")?;
-    let v = core(pipeline::validate(event.into_input(), &options, &registry::read()))?;
+    let v = core(pipeline::validate(
+        event.into_input(),
+        &options,
+        &registry::read(),
+    ))?;
     let mut ht = ZendHashTable::with_capacity(2);
     let _ = ht.insert("event_type", v.event_type);
     let _ = ht.insert("version", v.version);
@@ -219,7 +256,11 @@ fn do_validate(event_zv: &Zval, options_ht: Option<&ZendHashTable>) -> PhpResult
 fn do_sanitize(event_zv: &Zval, options_ht: Option<&ZendHashTable>) -> PhpResult<Array> {
     let options = options(options_ht)?;
     let event = event(event_zv, &options, "Argument #1 ($event)")?;
-    let s = core(pipeline::sanitize(event.into_input(), &options, &registry::read()))?;
+    let s = core(pipeline::sanitize(
+        event.into_input(),
+        &options,
+        &registry::read(),
+    ))?;
     let mut ht = ZendHashTable::with_capacity(2);
     let _ = ht.insert("body", s.body);
     let _ = ht.insert("changes", changes(&s.changes));
@@ -298,7 +339,11 @@ fn do_get_contract(event_type: &str, version: Option<&str>) -> PhpResult<Array> 
     let registry = registry::read();
     let contract = core(registry.get(event_type, version))?;
     // A contract document is always an object; the fallback keeps this total.
-    Ok(contract.document().as_object().map(convert::map_to_array).unwrap_or_else(ZendHashTable::new))
+    Ok(contract
+        .document()
+        .as_object()
+        .map(convert::map_to_array)
+        .unwrap_or_else(ZendHashTable::new))
 }
 
 fn do_diff(old: &Zval, new: &Zval) -> PhpResult<Array> {
@@ -335,14 +380,22 @@ pub fn waybill_prepare(event: &Zval, options: Option<&ZendHashTable>) -> PhpResu
 /// Receives a signed request: verify, parse, validate.
 #[php_function]
 #[php(name = "waybill_receive")]
-pub fn waybill_receive(body: BinarySlice<u8>, headers: &ZendHashTable, options: Option<&ZendHashTable>) -> PhpResult<Array> {
+pub fn waybill_receive(
+    body: BinarySlice<u8>,
+    headers: &ZendHashTable,
+    options: Option<&ZendHashTable>,
+) -> PhpResult<Array> {
     do_receive(&body, headers, options)
 }
 
 /// Verifies a signed request's signature and timestamp.
 #[php_function]
 #[php(name = "waybill_verify")]
-pub fn waybill_verify(body: BinarySlice<u8>, headers: &ZendHashTable, options: Option<&ZendHashTable>) -> PhpResult<Array> {
+pub fn waybill_verify(
+    body: BinarySlice<u8>,
+    headers: &ZendHashTable,
+    options: Option<&ZendHashTable>,
+) -> PhpResult<Array> {
     do_verify(&body, headers, options)
 }
 
@@ -363,7 +416,12 @@ pub fn waybill_sanitize(event: &Zval, options: Option<&ZendHashTable>) -> PhpRes
 /// Signs `id.timestamp.body`; returns the `webhook-signature` value.
 #[php_function]
 #[php(name = "waybill_sign")]
-pub fn waybill_sign(id: &str, timestamp: i64, body: BinarySlice<u8>, keys: &ZendHashTable) -> PhpResult<String> {
+pub fn waybill_sign(
+    id: &str,
+    timestamp: i64,
+    body: BinarySlice<u8>,
+    keys: &ZendHashTable,
+) -> PhpResult<String> {
     do_sign(id, timestamp, &body, keys)
 }
 
@@ -398,14 +456,21 @@ pub fn waybill_idempotency_key(prefix: &str) -> PhpResult<String> {
 /// The deterministic idempotency key of a natural key on this site.
 #[php_function]
 #[php(name = "waybill_derive_idempotency_key")]
-pub fn waybill_derive_idempotency_key(prefix: &str, site_key: BinarySlice<u8>, natural_key: BinarySlice<u8>) -> PhpResult<String> {
+pub fn waybill_derive_idempotency_key(
+    prefix: &str,
+    site_key: BinarySlice<u8>,
+    natural_key: BinarySlice<u8>,
+) -> PhpResult<String> {
     do_derive(prefix, &site_key, &natural_key)
 }
 
 /// JSON text in canonical form.
 #[php_function]
 #[php(name = "waybill_canonicalize")]
-pub fn waybill_canonicalize(json: BinarySlice<u8>, options: Option<&ZendHashTable>) -> PhpResult<String> {
+pub fn waybill_canonicalize(
+    json: BinarySlice<u8>,
+    options: Option<&ZendHashTable>,
+) -> PhpResult<String> {
     do_canonicalize(&json, options)
 }
 
@@ -453,7 +518,11 @@ impl Pipeline {
 
     /// Same as `waybill_receive()`.
     #[php(name = "receive")]
-    pub fn receive(body: BinarySlice<u8>, headers: &ZendHashTable, options: Option<&ZendHashTable>) -> PhpResult<Array> {
+    pub fn receive(
+        body: BinarySlice<u8>,
+        headers: &ZendHashTable,
+        options: Option<&ZendHashTable>,
+    ) -> PhpResult<Array> {
         do_receive(&body, headers, options)
     }
 
@@ -485,13 +554,22 @@ impl Webhook {
 
     /// Same as `waybill_sign()`.
     #[php(name = "sign")]
-    pub fn sign(id: &str, timestamp: i64, body: BinarySlice<u8>, keys: &ZendHashTable) -> PhpResult<String> {
+    pub fn sign(
+        id: &str,
+        timestamp: i64,
+        body: BinarySlice<u8>,
+        keys: &ZendHashTable,
+    ) -> PhpResult<String> {
         do_sign(id, timestamp, &body, keys)
     }
 
     /// Same as `waybill_verify()`.
     #[php(name = "verify")]
-    pub fn verify(body: BinarySlice<u8>, headers: &ZendHashTable, options: Option<&ZendHashTable>) -> PhpResult<Array> {
+    pub fn verify(
+        body: BinarySlice<u8>,
+        headers: &ZendHashTable,
+        options: Option<&ZendHashTable>,
+    ) -> PhpResult<Array> {
         do_verify(&body, headers, options)
     }
 
@@ -535,7 +613,11 @@ impl IdempotencyKey {
 
     /// Same as `waybill_derive_idempotency_key()`.
     #[php(name = "derive")]
-    pub fn derive(prefix: &str, site_key: BinarySlice<u8>, natural_key: BinarySlice<u8>) -> PhpResult<String> {
+    pub fn derive(
+        prefix: &str,
+        site_key: BinarySlice<u8>,
+        natural_key: BinarySlice<u8>,
+    ) -> PhpResult<String> {
         do_derive(prefix, &site_key, &natural_key)
     }
 }

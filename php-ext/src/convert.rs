@@ -5,10 +5,10 @@
 //! walking so a self-referencing or hostile array costs bounded stack. Going
 //! out, integers that do not fit a PHP `int` become decimal strings.
 
+use ext_php_rs::boxed::ZBox;
 use ext_php_rs::convert::IntoZval;
 use ext_php_rs::types::array::Iter;
 use ext_php_rs::types::{ZendHashTable, ZendObject, Zval};
-use ext_php_rs::boxed::ZBox;
 use serde_json::{Map, Number, Value};
 use waybill::error::push_pointer;
 use waybill::{Code, Error};
@@ -40,9 +40,9 @@ fn walk(zv: &Zval, depth: usize, max_depth: usize) -> Result<Value, Error> {
         return Ok(Value::Number(Number::from(n)));
     }
     if let Some(f) = zv.double() {
-        return Number::from_f64(f)
-            .map(Value::Number)
-            .ok_or_else(|| Error::new(Code::InputInvalidJson, "", "NAN and INF have no JSON form"));
+        return Number::from_f64(f).map(Value::Number).ok_or_else(|| {
+            Error::new(Code::InputInvalidJson, "", "NAN and INF have no JSON form")
+        });
     }
     if let Some(s) = zv.zend_str() {
         return text(s.as_bytes()).map(|s| Value::String(s.to_string()));
@@ -53,7 +53,11 @@ fn walk(zv: &Zval, depth: usize, max_depth: usize) -> Result<Value, Error> {
     if let Some(obj) = zv.object() {
         return object(obj, depth, max_depth);
     }
-    Err(Error::new(Code::InputInvalidJson, "", format!("a PHP {} has no JSON form", zv.get_type())))
+    Err(Error::new(
+        Code::InputInvalidJson,
+        "",
+        format!("a PHP {} has no JSON form", zv.get_type()),
+    ))
 }
 
 /// Bytes as UTF-8 text, or `input.invalid_utf8`.
@@ -62,13 +66,20 @@ pub fn text(bytes: &[u8]) -> Result<&str, Error> {
         Error::new(
             Code::InputInvalidUtf8,
             "",
-            format!("a string is not valid UTF-8 (first bad byte at offset {})", e.valid_up_to()),
+            format!(
+                "a string is not valid UTF-8 (first bad byte at offset {})",
+                e.valid_up_to()
+            ),
         )
     })
 }
 
 fn too_deep(max_depth: usize) -> Error {
-    Error::new(Code::InputTooDeep, "", format!("nesting is deeper than the limit of {max_depth}"))
+    Error::new(
+        Code::InputTooDeep,
+        "",
+        format!("nesting is deeper than the limit of {max_depth}"),
+    )
 }
 
 /// A key as text: integer keys in decimal, string keys as UTF-8.
@@ -78,7 +89,11 @@ fn key_text(key: &Zval) -> Result<String, Error> {
     }
     match key.zend_str() {
         Some(s) => text(s.as_bytes()).map(str::to_string),
-        None => Err(Error::new(Code::InputInvalidJson, "", "an array key is neither an integer nor a string")),
+        None => Err(Error::new(
+            Code::InputInvalidJson,
+            "",
+            "an array key is neither an integer nor a string",
+        )),
     }
 }
 
@@ -92,7 +107,8 @@ fn container(ht: &ZendHashTable, depth: usize, max_depth: usize) -> Result<Value
     let mut index: i64 = 0;
     while let Some((key, value)) = iter.next_zval() {
         let name = key_text(&key).map_err(|e| e.under(&format!("/{index}")))?;
-        let item = walk(value, depth + 1, max_depth).map_err(|e| e.under(&push_pointer("", &name)))?;
+        let item =
+            walk(value, depth + 1, max_depth).map_err(|e| e.under(&push_pointer("", &name)))?;
         match map.as_mut() {
             None if key.long() == Some(index) => list.push(item),
             None => {
@@ -122,15 +138,21 @@ fn object(obj: &ZendObject, depth: usize, max_depth: usize) -> Result<Value, Err
         return Err(Error::new(
             Code::InputInvalidJson,
             "",
-            format!("an object of class {class} has no JSON form here; pass an array or a stdClass"),
+            format!(
+                "an object of class {class} has no JSON form here; pass an array or a stdClass"
+            ),
         ));
     }
     if depth > max_depth {
         return Err(too_deep(max_depth));
     }
-    let props = obj
-        .get_properties()
-        .map_err(|_| Error::new(Code::InputInvalidJson, "", "the object's properties cannot be read"))?;
+    let props = obj.get_properties().map_err(|_| {
+        Error::new(
+            Code::InputInvalidJson,
+            "",
+            "the object's properties cannot be read",
+        )
+    })?;
     let mut map = Map::with_capacity(props.len());
     let mut iter = Iter::new(props);
     while let Some((key, value)) = iter.next_zval() {
@@ -139,7 +161,8 @@ fn object(obj: &ZendObject, depth: usize, max_depth: usize) -> Result<Value, Err
         if value.get_type() == ext_php_rs::flags::DataType::Undef {
             continue;
         }
-        let item = walk(value, depth + 1, max_depth).map_err(|e| e.under(&push_pointer("", &name)))?;
+        let item =
+            walk(value, depth + 1, max_depth).map_err(|e| e.under(&push_pointer("", &name)))?;
         map.insert(name, item);
     }
     Ok(Value::Object(map))
@@ -155,7 +178,8 @@ pub fn to_zval(value: &Value) -> Zval {
         Value::Number(n) => set_number(&mut zv, n),
         Value::String(s) => set_str(&mut zv, s),
         Value::Array(items) => {
-            let mut ht = ZendHashTable::with_capacity(u32::try_from(items.len()).unwrap_or(u32::MAX));
+            let mut ht =
+                ZendHashTable::with_capacity(u32::try_from(items.len()).unwrap_or(u32::MAX));
             for item in items {
                 let _ = ht.push(to_zval(item));
             }
@@ -178,7 +202,10 @@ fn set_number(zv: &mut Zval, n: &Number) {
         return;
     }
     let text = n.to_string();
-    let integer = text.bytes().enumerate().all(|(i, b)| b.is_ascii_digit() || (i == 0 && b == b'-'));
+    let integer = text
+        .bytes()
+        .enumerate()
+        .all(|(i, b)| b.is_ascii_digit() || (i == 0 && b == b'-'));
     if integer {
         // Exact, unlike a float: the documented form of big integers.
         set_str(zv, &text);

@@ -41,7 +41,14 @@ pub enum Kind {
     Signature,
 }
 
-const KINDS: [Kind; 6] = [Kind::Base, Kind::Input, Kind::Validation, Kind::Contract, Kind::Secret, Kind::Signature];
+const KINDS: [Kind; 6] = [
+    Kind::Base,
+    Kind::Input,
+    Kind::Validation,
+    Kind::Contract,
+    Kind::Secret,
+    Kind::Signature,
+];
 
 static CLASS_ENTRIES: [AtomicPtr<ClassEntry>; 6] = [
     AtomicPtr::new(std::ptr::null_mut()),
@@ -101,7 +108,11 @@ fn remember(kind: Kind, entry: &'static mut ClassEntry) {
     CLASS_ENTRIES[kind.index()].store(entry, Ordering::Release);
 }
 
-fn property(name: &str, default: fn() -> ext_php_rs::error::Result<Zval>, ty: DataType) -> ClassProperty {
+fn property(
+    name: &str,
+    default: fn() -> ext_php_rs::error::Result<Zval>,
+    ty: DataType,
+) -> ClassProperty {
     ClassProperty {
         name: name.to_string(),
         flags: PropertyFlags::Protected,
@@ -129,7 +140,10 @@ fn empty_array() -> ext_php_rs::error::Result<Zval> {
 /// Registers the six classes; called once from MINIT.
 pub fn register_classes() -> ext_php_rs::error::Result<()> {
     let accessor = |name: &str, handler, ty| {
-        (FunctionBuilder::new(name, handler).returns(ty, false, false), MethodFlags::Public | MethodFlags::Final)
+        (
+            FunctionBuilder::new(name, handler).returns(ty, false, false),
+            MethodFlags::Public | MethodFlags::Final,
+        )
     };
     let (code, code_flags) = accessor("getErrorCode", get_error_code as _, DataType::String);
     let (pointer, pointer_flags) = accessor("getPointer", get_pointer as _, DataType::String);
@@ -153,7 +167,9 @@ pub fn register_classes() -> ext_php_rs::error::Result<()> {
             Kind::Validation => builder.registration(|e, _| remember(Kind::Validation, e)),
             Kind::Contract => builder.registration(|e, _| remember(Kind::Contract, e)),
             Kind::Secret => builder.registration(|e, _| remember(Kind::Secret, e)),
-            Kind::Signature | Kind::Base => builder.registration(|e, _| remember(Kind::Signature, e)),
+            Kind::Signature | Kind::Base => {
+                builder.registration(|e, _| remember(Kind::Signature, e))
+            }
         };
         builder.register()?;
     }
@@ -173,23 +189,37 @@ fn read_own_property(ex: &mut ExecuteData, retval: &mut Zval, name: &str) {
 }
 
 extern "C" fn get_error_code(ex: &mut ExecuteData, retval: &mut Zval) {
-    run_handler(AssertUnwindSafe(|| read_own_property(ex, retval, PROP_CODE)));
+    run_handler(AssertUnwindSafe(|| {
+        read_own_property(ex, retval, PROP_CODE)
+    }));
 }
 
 extern "C" fn get_pointer(ex: &mut ExecuteData, retval: &mut Zval) {
-    run_handler(AssertUnwindSafe(|| read_own_property(ex, retval, PROP_POINTER)));
+    run_handler(AssertUnwindSafe(|| {
+        read_own_property(ex, retval, PROP_POINTER)
+    }));
 }
 
 extern "C" fn get_errors(ex: &mut ExecuteData, retval: &mut Zval) {
-    run_handler(AssertUnwindSafe(|| read_own_property(ex, retval, PROP_ERRORS)));
+    run_handler(AssertUnwindSafe(|| {
+        read_own_property(ex, retval, PROP_ERRORS)
+    }));
 }
 
 /// Writes a protected property as code of `scope` would (what the engine's
 /// `zend_update_property` does, which the bindings do not expose).
-fn write_scoped(object: &mut ZendObject, scope: &'static ClassEntry, name: &str, value: Zval) -> bool {
+fn write_scoped(
+    object: &mut ZendObject,
+    scope: &'static ClassEntry,
+    name: &str,
+    value: Zval,
+) -> bool {
     let previous = {
         let mut globals = ExecutorGlobals::get_mut();
-        std::mem::replace(&mut globals.fake_scope, std::ptr::from_ref(scope).cast_mut())
+        std::mem::replace(
+            &mut globals.fake_scope,
+            std::ptr::from_ref(scope).cast_mut(),
+        )
     };
     let ok = object.set_property(name, value).is_ok();
     ExecutorGlobals::get_mut().fake_scope = previous;
@@ -220,7 +250,12 @@ fn exception_object(error: &Error) -> Option<Zval> {
     let ok = write_scoped(&mut object, ce::exception(), "message", message)
         && write_scoped(&mut object, base_entry(), PROP_CODE, code)
         && write_scoped(&mut object, base_entry(), PROP_POINTER, pointer)
-        && write_scoped(&mut object, base_entry(), PROP_ERRORS, violations_array(error));
+        && write_scoped(
+            &mut object,
+            base_entry(),
+            PROP_ERRORS,
+            violations_array(error),
+        );
     if !ok {
         return None;
     }

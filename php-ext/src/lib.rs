@@ -39,7 +39,10 @@ unsafe extern "C" fn info(_module: *mut ModuleEntry) {
     info_table_start!();
     info_table_row!("waybill support", "enabled");
     info_table_row!("waybill version", EXTENSION_VERSION);
-    info_table_row!("built-in contracts", registry::read().list().len().to_string());
+    info_table_row!(
+        "built-in contracts",
+        registry::read().list().len().to_string()
+    );
     info_table_end!();
 }
 

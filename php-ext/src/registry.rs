@@ -8,7 +8,8 @@
 use std::sync::{LazyLock, PoisonError, RwLock, RwLockReadGuard};
 use waybill::contract::Registry;
 
-static REGISTRY: LazyLock<RwLock<Registry>> = LazyLock::new(|| RwLock::new(Registry::with_builtins()));
+static REGISTRY: LazyLock<RwLock<Registry>> =
+    LazyLock::new(|| RwLock::new(Registry::with_builtins()));
 
 /// The registry, for reading; a poisoned lock is still usable because the
 /// registry is only ever replaced whole.
