@@ -315,8 +315,9 @@ function waybill_bench_main( array $argv ): int {
 	printf( "|%s|%s|%s|%s|%s|\n", str_repeat( '-', 42 ), str_repeat( '-', 14 ), str_repeat( '-', 14 ), str_repeat( '-', 9 ), str_repeat( '-', 9 ) );
 	foreach ( $rows as list( $name, $mine, $peer, $unit ) ) {
 		// Ratio is always "how many times better Waybill is".
-		$ratio = 'MB/s' === $unit ? $mine / $peer : ( $mine > 0 ? $peer / $mine : INF );
-		printf( "| %-40s | %12.2f | %12.2f | %6.1fx | %-7s |\n", $name, $mine, $peer, $ratio, $unit );
+		$ratio = 'MB/s' === $unit ? $mine / $peer : ( $mine > 0 ? $peer / $mine : null );
+		$shown = null === $ratio ? '-' : sprintf( '%.1fx', $ratio );
+		printf( "| %-40s | %12.2f | %12.2f | %7s | %-7s |\n", $name, $mine, $peer, $shown, $unit );
 	}
 
 	echo "\nStrictness (same values through both):\n";
