@@ -227,8 +227,14 @@ export function describe(trail) {
     step(at(null), 'delivered', `not yet: outbox status ${event?.status ?? 'unknown'}`);
     return lines;
   }
-  const sentAt = delivery.at - last.duration_ms;
-  step(at(sentAt), 'delivered', `attempt ${last.attempt} by the ${delivery.runner} worker, HTTP ${last.http_status} from the edge after ${last.duration_ms} ms → ${event.status} (seen at ${at(delivery.at).trim()})`);
+  // The attempt ends when the edge answers, just after the automation's write-back; the
+  // outbox is only polled, so its change is seen a little later.
+  const answeredAt = automation?.written_back_at ?? delivery.at;
+  const sentAt = answeredAt - last.duration_ms;
+  step(at(sentAt), 'delivered', `attempt ${last.attempt} by the ${delivery.runner} worker: HTTP ${last.http_status} from the edge after ${last.duration_ms} ms, outbox row ${event.status}`);
+  if (sentAt < accepted.at) {
+    lines.push(`${' '.repeat(37)}(the site's loopback request started delivery while the answer was still on its way to the browser)`);
+  }
 
   const verdict = edge.at(-1);
   const forwardedAt = automation?.received_at ?? null;
