@@ -7,7 +7,7 @@ APT_PACKAGES=(
   php8.2-cli php8.2-dev php8.2-fpm php8.2-mysql php8.2-mbstring php8.2-xml php8.2-curl
   phpunit wordpress nginx mariadb-server mariadb-client
   libclang1-14 libclang-common-14-dev clang-14
-  jq curl
+  jq curl python3 libfcgi-bin
 )
 
 need_apt=0

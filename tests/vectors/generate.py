@@ -165,6 +165,8 @@ case(F, "rejects an object past the limit", "canonicalize", {"json": '{"a":1,"b"
 case(F, "rejects a body past the limit", "canonicalize", {"json": '{"a":"0123456789"}', "options": {"limits": {"max_body_bytes": 10}}}, err("input.too_large"))
 case(F, "rejects an unknown option", "canonicalize", {"json": "{}", "options": {"colour": "blue"}}, err("options.invalid", "/options/colour"))
 case(F, "rejects an unknown limit", "canonicalize", {"json": "{}", "options": {"limits": {"max_width": 3}}}, err("options.invalid", "/options/limits/max_width"))
+case(F, "refuses a depth limit above the ceiling of 256", "canonicalize", {"json": "{}", "options": {"limits": {"max_depth": 257}}}, err("options.invalid", "/options/limits/max_depth"))
+case(F, "accepts a depth limit at the ceiling", "canonicalize", {"json": "[" * 100 + "]" * 100, "options": {"limits": {"max_depth": 256}}}, ok({"body": "[" * 100 + "]" * 100}))
 case(F, "rejects a zero limit", "canonicalize", {"json": "{}", "options": {"limits": {"max_depth": 0}}}, err("options.invalid", "/options/limits/max_depth"))
 
 # ---------------------------------------------------------------- signatures
@@ -516,7 +518,7 @@ case(F, "a short site key is refused", "prepare", {"event": j(partial), "options
 case(F, "an empty natural key is refused", "prepare", {"event": j(partial), "options": {"now": NOW, "natural_key": "", "site_key": SITE_KEY}}, err("id.invalid_natural_key", "/options/natural_key"))
 case(F, "a bad id prefix is refused", "prepare", {"event": j(partial), "options": {"now": NOW, "natural_key": "x", "site_key": SITE_KEY, "id_prefix": "Web"}}, err("id.invalid_prefix", "/options/id_prefix"))
 case(F, "a bad secret points into the options", "prepare", {"event": j(dict(partial, idempotency_key=KEY1)), "options": {"now": NOW, "secrets": ["whsec_abc"]}}, err("secret.too_short", "/options/secrets/0"))
-case(F, "an unknown event type is refused", "prepare", {"event": j(dict(partial, event_type="order.paid", idempotency_key=KEY1)), "options": {"now": NOW}}, verr(("envelope.missing_field", "/version"),))
+case(F, "an unknown event type is refused", "prepare", {"event": j(dict(partial, event_type="order.paid", idempotency_key=KEY1)), "options": {"now": NOW}}, err("contract.unknown", "/event_type"))
 case(F, "prepare refuses duplicate keys", "prepare", {"event": '{"event_type":"lead.submitted","event_type":"x"}', "options": {"now": NOW}}, err("input.duplicate_key", "/event_type"))
 custom_out = event("shop.order_paid", {"order_id": 7, "total": 12.5, "note": "Gift\nwrap"}, key="order_01JGZ8X6M7W8Y9Z0A1B2C3D4E5")
 case(F, "prepares a custom contract's event", "prepare", {"event": j(dict(custom_out)).replace("Gift\\nwrap", "Gift\\r\\nwrap"), "options": {"now": NOW, "contracts": [order_contract]}},

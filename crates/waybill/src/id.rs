@@ -23,7 +23,10 @@ pub fn check_prefix(prefix: &str) -> Result<(), Error> {
         return Err(Error::new(
             Code::IdInvalidPrefix,
             "",
-            format!("an id prefix is a lowercase letter then up to {} letters or digits", MAX_PREFIX_LEN - 1),
+            format!(
+                "an id prefix is a lowercase letter then up to {} letters or digits",
+                MAX_PREFIX_LEN - 1
+            ),
         ));
     }
     Ok(())
@@ -96,7 +99,11 @@ pub fn derive(prefix: &str, site_key: &[u8], natural_key: &str) -> Result<String
     check_prefix(prefix)?;
     check_site_key(site_key)?;
     if natural_key.is_empty() {
-        return Err(Error::new(Code::IdInvalidNaturalKey, "", "the natural key is empty"));
+        return Err(Error::new(
+            Code::IdInvalidNaturalKey,
+            "",
+            "the natural key is empty",
+        ));
     }
     // A label keeps these HMACs apart from the keyed hashes of the privacy policy.
     let mut data = b"waybill.idempotency.v1\0".to_vec();
@@ -139,7 +146,11 @@ mod tests {
     #[test]
     fn rejects_bad_prefixes() {
         for p in ["", "Lead", "1lead", "lead_x", "abcdefghijklmnopq"] {
-            assert_eq!(check_prefix(p).unwrap_err().code(), Code::IdInvalidPrefix, "{p}");
+            assert_eq!(
+                check_prefix(p).unwrap_err().code(),
+                Code::IdInvalidPrefix,
+                "{p}"
+            );
         }
     }
 }

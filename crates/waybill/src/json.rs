@@ -22,7 +22,10 @@ pub fn parse(bytes: &[u8], limits: &Limits) -> Result<Value, Error> {
         Error::new(
             Code::InputInvalidUtf8,
             "",
-            format!("the body is not valid UTF-8 (first bad byte at offset {})", e.valid_up_to()),
+            format!(
+                "the body is not valid UTF-8 (first bad byte at offset {})",
+                e.valid_up_to()
+            ),
         )
     })?;
     let mut parser = Parser {
@@ -131,7 +134,9 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn pointer(&self) -> String {
-        self.path.iter().fold(String::new(), |acc, t| push_pointer(&acc, t))
+        self.path
+            .iter()
+            .fold(String::new(), |acc, t| push_pointer(&acc, t))
     }
 
     fn syntax(&self, what: &str) -> Error {
@@ -175,7 +180,9 @@ impl Parser<'_> {
     }
 
     fn object(&mut self, depth: usize) -> Result<Value, Error> {
-        self.limits.check_depth(depth, &self.pointer())?;
+        if depth > self.limits.effective_depth() {
+            self.limits.check_depth(depth, &self.pointer())?;
+        }
         self.pos += 1;
         let mut map = Map::new();
         self.skip_ws();
@@ -206,7 +213,9 @@ impl Parser<'_> {
             let value = self.value(depth + 1)?;
             let key = self.path.pop().unwrap_or_default();
             map.insert(key, value);
-            self.limits.check_items(map.len(), &self.pointer())?;
+            if map.len() > self.limits.max_array_items {
+                self.limits.check_items(map.len(), &self.pointer())?;
+            }
             self.skip_ws();
             match self.bytes.get(self.pos) {
                 Some(b',') => self.pos += 1,
@@ -220,7 +229,9 @@ impl Parser<'_> {
     }
 
     fn array(&mut self, depth: usize) -> Result<Value, Error> {
-        self.limits.check_depth(depth, &self.pointer())?;
+        if depth > self.limits.effective_depth() {
+            self.limits.check_depth(depth, &self.pointer())?;
+        }
         self.pos += 1;
         let mut items = Vec::new();
         self.skip_ws();
@@ -234,7 +245,9 @@ impl Parser<'_> {
             let value = self.value(depth + 1)?;
             self.path.pop();
             items.push(value);
-            self.limits.check_items(items.len(), &self.pointer())?;
+            if items.len() > self.limits.max_array_items {
+                self.limits.check_items(items.len(), &self.pointer())?;
+            }
             self.skip_ws();
             match self.bytes.get(self.pos) {
                 Some(b',') => self.pos += 1,
@@ -293,7 +306,9 @@ impl Parser<'_> {
         }
         self.pos = p;
         let literal = &self.text[start..p];
-        self.limits.check_string(literal.len(), &self.pointer())?;
+        if literal.len() > self.limits.max_string_bytes {
+            self.limits.check_string(literal.len(), &self.pointer())?;
+        }
         literal
             .parse::<Number>()
             .map(Value::Number)
@@ -312,7 +327,9 @@ impl Parser<'_> {
                 self.pos += 1;
             }
             out.push_str(&self.text[run_start..self.pos]);
-            self.limits.check_string(out.len(), &self.pointer())?;
+            if out.len() > self.limits.max_string_bytes {
+                self.limits.check_string(out.len(), &self.pointer())?;
+            }
             match self.bytes.get(self.pos) {
                 None => return Err(self.syntax("unterminated string")),
                 Some(b'"') => {
@@ -342,7 +359,9 @@ impl Parser<'_> {
                 self.pos += 1;
                 let first = self.hex4()?;
                 let c = if (0xD800..0xDC00).contains(&first) {
-                    if self.bytes.get(self.pos) != Some(&b'\\') || self.bytes.get(self.pos + 1) != Some(&b'u') {
+                    if self.bytes.get(self.pos) != Some(&b'\\')
+                        || self.bytes.get(self.pos + 1) != Some(&b'u')
+                    {
                         return Err(self.syntax("lone surrogate in \\u escape"));
                     }
                     self.pos += 2;
@@ -373,7 +392,9 @@ impl Parser<'_> {
             .ok_or_else(|| self.syntax("short \\u escape"))?;
         let mut n = 0u32;
         for &d in digits {
-            let v = (d as char).to_digit(16).ok_or_else(|| self.syntax("invalid \\u escape"))?;
+            let v = (d as char)
+                .to_digit(16)
+                .ok_or_else(|| self.syntax("invalid \\u escape"))?;
             n = n * 16 + v;
         }
         self.pos += 4;
@@ -391,17 +412,26 @@ mod tests {
 
     #[test]
     fn keeps_big_integers_exact() {
-        assert_eq!(canon("[9007199254740993, 1e400, -0, 1.50, 2E-3]").unwrap(), "[9007199254740993,1e+400,-0,1.50,2e-3]");
+        assert_eq!(
+            canon("[9007199254740993, 1e400, -0, 1.50, 2E-3]").unwrap(),
+            "[9007199254740993,1e+400,-0,1.50,2e-3]"
+        );
     }
 
     #[test]
     fn writes_utf8_unescaped() {
-        assert_eq!(canon(r#"{"u":"http:\/\/x\/Caf\u00e9 \u2713"}"#).unwrap(), r#"{"u":"http://x/Café ✓"}"#);
+        assert_eq!(
+            canon(r#"{"u":"http:\/\/x\/Caf\u00e9 \u2713"}"#).unwrap(),
+            r#"{"u":"http://x/Café ✓"}"#
+        );
     }
 
     #[test]
     fn sorts_keys_by_bytes() {
-        assert_eq!(canon(r#"{"b":1,"a":{"z":1,"é":2,"A":3}}"#).unwrap(), r#"{"a":{"A":3,"z":1,"é":2},"b":1}"#);
+        assert_eq!(
+            canon(r#"{"b":1,"a":{"z":1,"é":2,"A":3}}"#).unwrap(),
+            r#"{"a":{"A":3,"z":1,"é":2},"b":1}"#
+        );
     }
 
     #[test]
@@ -419,14 +449,33 @@ mod tests {
     }
 
     #[test]
+    fn hand_built_limits_cannot_lift_the_depth_ceiling() {
+        let limits = Limits {
+            max_depth: usize::MAX,
+            ..Limits::default()
+        };
+        let deep = "[".repeat(100_000);
+        assert_eq!(
+            parse(deep.as_bytes(), &limits).unwrap_err().code(),
+            Code::InputTooDeep
+        );
+    }
+
+    #[test]
     fn rejects_lone_surrogates_and_trailing_text() {
-        assert_eq!(canon(r#""\ud800""#).unwrap_err().code(), Code::InputInvalidJson);
+        assert_eq!(
+            canon(r#""\ud800""#).unwrap_err().code(),
+            Code::InputInvalidJson
+        );
         assert_eq!(canon("{} x").unwrap_err().code(), Code::InputInvalidJson);
         assert_eq!(canon("01").unwrap_err().code(), Code::InputInvalidJson);
     }
 
     #[test]
     fn escapes_control_characters_only() {
-        assert_eq!(canon(r#""a\u0001\n\u007f""#).unwrap(), "\"a\\u0001\\n\u{7f}\"");
+        assert_eq!(
+            canon(r#""a\u0001\n\u007f""#).unwrap(),
+            "\"a\\u0001\\n\u{7f}\""
+        );
     }
 }

@@ -10,6 +10,9 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024;
 pub const DEFAULT_MAX_DEPTH: usize = 32;
 /// Default longest string, in bytes after unescaping (64 KiB).
 pub const DEFAULT_MAX_STRING_BYTES: usize = 64 * 1024;
+/// Deepest nesting any caller may allow: parsing and the walks over a value
+/// recurse once per level, and this keeps every host's stack safe.
+pub const MAX_DEPTH_CEILING: usize = 256;
 /// Default most entries in one array or object.
 pub const DEFAULT_MAX_ARRAY_ITEMS: usize = 10_000;
 
@@ -70,12 +73,20 @@ impl Limits {
         }
     }
 
+    /// The depth limit in force: `max_depth`, never above the ceiling.
+    pub fn effective_depth(&self) -> usize {
+        self.max_depth.min(MAX_DEPTH_CEILING)
+    }
+
     pub(crate) fn check_depth(&self, depth: usize, pointer: &str) -> Result<(), Error> {
-        if depth > self.max_depth {
+        if depth > self.effective_depth() {
             return Err(Error::new(
                 Code::InputTooDeep,
                 pointer,
-                format!("nesting is deeper than the limit of {}", self.max_depth),
+                format!(
+                    "nesting is deeper than the limit of {}",
+                    self.effective_depth()
+                ),
             ));
         }
         Ok(())
@@ -97,7 +108,10 @@ impl Limits {
             return Err(Error::new(
                 Code::InputStringTooLong,
                 pointer,
-                format!("string of {len} bytes is longer than the limit of {}", self.max_string_bytes),
+                format!(
+                    "string of {len} bytes is longer than the limit of {}",
+                    self.max_string_bytes
+                ),
             ));
         }
         Ok(())
@@ -108,7 +122,10 @@ impl Limits {
             return Err(Error::new(
                 Code::InputTooLarge,
                 "",
-                format!("body of {len} bytes is larger than the limit of {}", self.max_body_bytes),
+                format!(
+                    "body of {len} bytes is larger than the limit of {}",
+                    self.max_body_bytes
+                ),
             ));
         }
         Ok(())

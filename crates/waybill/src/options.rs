@@ -38,8 +38,14 @@ impl fmt::Debug for Options {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Options")
             .field("now", &self.now)
-            .field("secrets", &format_args!("[{} redacted]", self.secrets.len()))
-            .field("verify_keys", &format_args!("[{} redacted]", self.verify_keys.len()))
+            .field(
+                "secrets",
+                &format_args!("[{} redacted]", self.secrets.len()),
+            )
+            .field(
+                "verify_keys",
+                &format_args!("[{} redacted]", self.verify_keys.len()),
+            )
             .field("tolerance", &self.tolerance)
             .field("site_key", &self.site_key.as_ref().map(|_| "[redacted]"))
             .field("natural_key", &self.natural_key.as_ref().map(|_| "[set]"))
@@ -60,7 +66,11 @@ fn string_list(value: &Value, key: &str) -> Result<Vec<Zeroizing<String>>, Error
         Value::String(s) => Ok(vec![Zeroizing::new(s.clone())]),
         Value::Array(items) => items
             .iter()
-            .map(|v| v.as_str().map(|s| Zeroizing::new(s.to_string())).ok_or_else(|| bad(key, "must be a list of strings")))
+            .map(|v| {
+                v.as_str()
+                    .map(|s| Zeroizing::new(s.to_string()))
+                    .ok_or_else(|| bad(key, "must be a list of strings"))
+            })
             .collect(),
         Value::Null => Ok(Vec::new()),
         _ => Err(bad(key, "must be a string or a list of strings")),
@@ -82,7 +92,8 @@ fn size(value: &Value, key: &str) -> Result<usize, Error> {
 impl Options {
     /// Reads options from JSON text.
     pub fn from_json(bytes: &[u8]) -> Result<Options, Error> {
-        let value = crate::json::parse(bytes, &Limits::default()).map_err(|e| e.under("/options"))?;
+        let value =
+            crate::json::parse(bytes, &Limits::default()).map_err(|e| e.under("/options"))?;
         Options::from_value(&value)
     }
 
@@ -93,7 +104,13 @@ impl Options {
             Value::Null => return Ok(options),
             Value::Object(map) => map,
             Value::Array(items) if items.is_empty() => return Ok(options),
-            _ => return Err(Error::new(Code::OptionsInvalid, "/options", "options must be a map")),
+            _ => {
+                return Err(Error::new(
+                    Code::OptionsInvalid,
+                    "/options",
+                    "options must be a map",
+                ))
+            }
         };
         for (key, v) in map {
             if v.is_null() {
@@ -114,8 +131,20 @@ impl Options {
                     let s = v.as_str().ok_or_else(|| bad(key, "must be a string"))?;
                     options.site_key = Some(Zeroizing::new(s.as_bytes().to_vec()));
                 }
-                "natural_key" => options.natural_key = Some(v.as_str().ok_or_else(|| bad(key, "must be a string"))?.to_string()),
-                "id_prefix" => options.id_prefix = Some(v.as_str().ok_or_else(|| bad(key, "must be a string"))?.to_string()),
+                "natural_key" => {
+                    options.natural_key = Some(
+                        v.as_str()
+                            .ok_or_else(|| bad(key, "must be a string"))?
+                            .to_string(),
+                    )
+                }
+                "id_prefix" => {
+                    options.id_prefix = Some(
+                        v.as_str()
+                            .ok_or_else(|| bad(key, "must be a string"))?
+                            .to_string(),
+                    )
+                }
                 "privacy" => options.privacy = privacy(v)?,
                 "limits" => options.limits = limits(v)?,
                 "contracts" => {
@@ -143,15 +172,25 @@ impl Options {
 }
 
 fn privacy(value: &Value) -> Result<PrivacyOverrides, Error> {
-    let map = value.as_object().ok_or_else(|| bad("privacy", "must map JSON Pointers to keep, mask, hash or drop"))?;
+    let map = value.as_object().ok_or_else(|| {
+        bad(
+            "privacy",
+            "must map JSON Pointers to keep, mask, hash or drop",
+        )
+    })?;
     map.iter()
         .map(|(pointer, mode)| {
-            let mode = mode
-                .as_str()
-                .and_then(PrivacyMode::parse)
-                .ok_or_else(|| bad("privacy", &format!("{pointer}: use keep, mask, hash or drop")))?;
+            let mode = mode.as_str().and_then(PrivacyMode::parse).ok_or_else(|| {
+                bad(
+                    "privacy",
+                    &format!("{pointer}: use keep, mask, hash or drop"),
+                )
+            })?;
             if !pointer.starts_with('/') {
-                return Err(bad("privacy", &format!("{pointer} is not a JSON Pointer such as /data/phone")));
+                return Err(bad(
+                    "privacy",
+                    &format!("{pointer} is not a JSON Pointer such as /data/phone"),
+                ));
             }
             Ok((pointer.clone(), mode))
         })
@@ -159,13 +198,23 @@ fn privacy(value: &Value) -> Result<PrivacyOverrides, Error> {
 }
 
 fn limits(value: &Value) -> Result<Limits, Error> {
-    let map = value.as_object().ok_or_else(|| bad("limits", "must be a map"))?;
+    let map = value
+        .as_object()
+        .ok_or_else(|| bad("limits", "must be a map"))?;
     let mut limits = Limits::default();
     for (key, v) in map {
         let at = format!("limits/{key}");
         match key.as_str() {
             "max_body_bytes" => limits.max_body_bytes = size(v, &at)?,
-            "max_depth" => limits.max_depth = size(v, &at)?,
+            "max_depth" => {
+                limits.max_depth = size(v, &at)?;
+                if limits.max_depth > crate::limits::MAX_DEPTH_CEILING {
+                    return Err(bad(
+                        &at,
+                        &format!("must be at most {}", crate::limits::MAX_DEPTH_CEILING),
+                    ));
+                }
+            }
             "max_string_bytes" => limits.max_string_bytes = size(v, &at)?,
             "max_array_items" => limits.max_array_items = size(v, &at)?,
             _ => return Err(bad(&at, "unknown limit")),

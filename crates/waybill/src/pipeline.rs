@@ -102,13 +102,23 @@ fn now_millis(options: &Options) -> Result<u64, Error> {
 fn platform_now_millis() -> Result<u64, Error> {
     let elapsed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_err(|_| Error::new(Code::OptionsMissingNow, "/options/now", "the system clock is before 1970"))?;
+        .map_err(|_| {
+            Error::new(
+                Code::OptionsMissingNow,
+                "/options/now",
+                "the system clock is before 1970",
+            )
+        })?;
     Ok(u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX))
 }
 
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
 fn platform_now_millis() -> Result<u64, Error> {
-    Err(Error::new(Code::OptionsMissingNow, "/options/now", "this platform has no clock: pass now"))
+    Err(Error::new(
+        Code::OptionsMissingNow,
+        "/options/now",
+        "this platform has no clock: pass now",
+    ))
 }
 
 fn registry_for<'r>(registry: &'r Registry, options: &Options) -> Result<Cow<'r, Registry>, Error> {
@@ -117,7 +127,9 @@ fn registry_for<'r>(registry: &'r Registry, options: &Options) -> Result<Cow<'r,
     }
     let mut extended = registry.clone();
     for (i, doc) in options.contracts.iter().enumerate() {
-        extended.register_value(doc.clone()).map_err(|e| e.under(&format!("/options/contracts/{i}")))?;
+        extended
+            .register_value(doc.clone())
+            .map_err(|e| e.under(&format!("/options/contracts/{i}")))?;
     }
     Ok(Cow::Owned(extended))
 }
@@ -132,20 +144,29 @@ fn parse_input(input: Input<'_>, options: &Options) -> Result<Map<String, Value>
     };
     match value {
         Value::Object(map) => Ok(map),
-        _ => Err(Error::new(Code::InputNotObject, "", "an event is a JSON object")),
+        _ => Err(Error::new(
+            Code::InputNotObject,
+            "",
+            "an event is a JSON object",
+        )),
     }
 }
 
 fn contract_of<'r>(map: &Map<String, Value>, registry: &'r Registry) -> Option<&'r Arc<Contract>> {
     let event_type = map.get("event_type")?.as_str()?;
-    let version = map.get("version").and_then(Value::as_str).and_then(Version::parse);
+    let version = map
+        .get("version")
+        .and_then(Value::as_str)
+        .and_then(Version::parse);
     registry.get(event_type, version).ok()
 }
 
 fn sanitize_fields(map: &mut Map<String, Value>, contract: Option<&Contract>) -> Vec<Change> {
     let mut changes = Vec::new();
     if let Some(data) = map.get_mut("data") {
-        let rules = FieldRules { schema: contract.map(Contract::schema) };
+        let rules = FieldRules {
+            schema: contract.map(Contract::schema),
+        };
         sanitize_value(data, rules, "/data", &mut changes);
     }
     if let Some(metadata) = map.get_mut("metadata") {
@@ -155,7 +176,11 @@ fn sanitize_fields(map: &mut Map<String, Value>, contract: Option<&Contract>) ->
 }
 
 /// Checks the envelope and the data contract; returns every violation.
-fn check_event(map: &Map<String, Value>, registry: &Registry, wire: bool) -> Result<Validated, Error> {
+fn check_event(
+    map: &Map<String, Value>,
+    registry: &Registry,
+    wire: bool,
+) -> Result<Validated, Error> {
     let mut violations: Vec<Violation> = Vec::new();
     let known = envelope::check(map, &mut violations);
     let mut validated = None;
@@ -174,14 +199,23 @@ fn check_event(map: &Map<String, Value>, registry: &Registry, wire: bool) -> Res
                     data_violations.sort_by(|a, b| (&a.pointer, a.code).cmp(&(&b.pointer, b.code)));
                     violations.extend(data_violations);
                 }
-                validated = Some(Validated { event_type, version: version.to_string() });
+                validated = Some(Validated {
+                    event_type,
+                    version: version.to_string(),
+                });
             }
-            Err(e) => violations.push(Violation { code: e.code(), pointer: e.pointer().into(), message: e.message().into() }),
+            Err(e) => violations.push(Violation {
+                code: e.code(),
+                pointer: e.pointer().into(),
+                message: e.message().into(),
+            }),
         }
     }
     match Error::from_violations(violations) {
         Some(err) => Err(err),
-        None => validated.ok_or_else(|| Error::new(Code::EnvelopeInvalidField, "", "the envelope is incomplete")),
+        None => validated.ok_or_else(|| {
+            Error::new(Code::EnvelopeInvalidField, "", "the envelope is incomplete")
+        }),
     }
 }
 
@@ -189,8 +223,16 @@ fn default_prefix(map: &Map<String, Value>, options: &Options) -> String {
     if let Some(p) = &options.id_prefix {
         return p.clone();
     }
-    let first = map.get("event_type").and_then(Value::as_str).and_then(|t| t.split('.').next()).unwrap_or("evt");
-    let cleaned: String = first.chars().filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit()).take(16).collect();
+    let first = map
+        .get("event_type")
+        .and_then(Value::as_str)
+        .and_then(|t| t.split('.').next())
+        .unwrap_or("evt");
+    let cleaned: String = first
+        .chars()
+        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        .take(16)
+        .collect();
     if cleaned.starts_with(|c: char| c.is_ascii_lowercase()) {
         cleaned
     } else {
@@ -199,30 +241,45 @@ fn default_prefix(map: &Map<String, Value>, options: &Options) -> String {
 }
 
 /// Fills `version`, `timestamp` and `idempotency_key` when the host left them out.
-fn fill_defaults(map: &mut Map<String, Value>, registry: &Registry, options: &Options) -> Result<(), Error> {
+fn fill_defaults(
+    map: &mut Map<String, Value>,
+    registry: &Registry,
+    options: &Options,
+) -> Result<(), Error> {
     if !map.contains_key("version") {
-        let latest = map
+        let event_type = map
             .get("event_type")
             .and_then(Value::as_str)
-            .and_then(|t| registry.get(t, None).ok())
-            .map(|c| c.version().to_string());
-        if let Some(v) = latest {
-            map.insert("version".into(), Value::String(v));
+            .filter(|t| crate::contract::is_valid_event_type(t));
+        if let Some(event_type) = event_type {
+            // Without a version the latest contract applies; with none at all
+            // the event cannot be checked, which is the error to report.
+            let latest = registry.get(event_type, None)?.version().to_string();
+            map.insert("version".into(), Value::String(latest));
         }
     }
     if !map.contains_key("timestamp") {
-        map.insert("timestamp".into(), Value::String(crate::time::format_rfc3339(now_secs(options)?)));
+        map.insert(
+            "timestamp".into(),
+            Value::String(crate::time::format_rfc3339(now_secs(options)?)),
+        );
     }
     if !map.contains_key("idempotency_key") {
         let prefix = default_prefix(map, options);
         let key = match &options.natural_key {
             Some(natural) => {
                 let site_key = options.site_key.as_ref().ok_or_else(|| {
-                    Error::new(Code::SecretInvalidSiteKey, "/options/site_key", "a natural_key needs a site_key to derive the idempotency key")
+                    Error::new(
+                        Code::SecretInvalidSiteKey,
+                        "/options/site_key",
+                        "a natural_key needs a site_key to derive the idempotency key",
+                    )
                 })?;
-                crate::id::derive(&prefix, site_key, natural).map_err(|e| under_option(e, "/options"))?
+                crate::id::derive(&prefix, site_key, natural)
+                    .map_err(|e| under_option(e, "/options"))?
             }
-            None => crate::id::random(&prefix, now_millis(options)?).map_err(|e| under_option(e, "/options/id_prefix"))?,
+            None => crate::id::random(&prefix, now_millis(options)?)
+                .map_err(|e| under_option(e, "/options/id_prefix"))?,
         };
         map.insert("idempotency_key".into(), Value::String(key));
     }
@@ -250,7 +307,11 @@ fn under_option(e: Error, prefix: &str) -> Error {
 /// let prepared = pipeline::prepare(pipeline::Input::Bytes(event), &options, &Registry::with_builtins()).unwrap();
 /// assert!(prepared.body.starts_with(r#"{"consent":true,"data":{"consent":true,"email":"ada@example.com""#));
 /// ```
-pub fn prepare(input: Input<'_>, options: &Options, registry: &Registry) -> Result<Prepared, Error> {
+pub fn prepare(
+    input: Input<'_>,
+    options: &Options,
+    registry: &Registry,
+) -> Result<Prepared, Error> {
     let registry = registry_for(registry, options)?;
     let mut map = parse_input(input, options)?;
     fill_defaults(&mut map, &registry, options)?;
@@ -259,7 +320,10 @@ pub fn prepare(input: Input<'_>, options: &Options, registry: &Registry) -> Resu
     let changes = sanitize_fields(&mut map, contract.as_deref());
     let validated = check_event(&map, &registry, false)?;
 
-    let policy = Policy { overrides: &options.privacy, site_key: options.site_key.as_deref().map(Vec::as_slice) };
+    let policy = Policy {
+        overrides: &options.privacy,
+        site_key: options.site_key.as_deref().map(Vec::as_slice),
+    };
     let schema = contract.as_deref().map(Contract::schema);
     if let Some(Value::Object(data)) = map.get_mut("data") {
         policy.apply_object(data, FieldRules { schema }, "/data")?;
@@ -271,9 +335,20 @@ pub fn prepare(input: Input<'_>, options: &Options, registry: &Registry) -> Resu
     let event = Value::Object(map);
     let body = json::to_canonical_string(&event);
     options.limits.check_body(body.len())?;
-    let idempotency_key = event["idempotency_key"].as_str().unwrap_or_default().to_string();
+    let idempotency_key = event["idempotency_key"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let headers = headers_for(&idempotency_key, &body, options)?;
-    Ok(Prepared { body, idempotency_key, event_type: validated.event_type, version: validated.version, headers, changes, event })
+    Ok(Prepared {
+        body,
+        idempotency_key,
+        event_type: validated.event_type,
+        version: validated.version,
+        headers,
+        changes,
+        event,
+    })
 }
 
 fn headers_for(id: &str, body: &str, options: &Options) -> Result<Vec<(String, String)>, Error> {
@@ -283,7 +358,8 @@ fn headers_for(id: &str, body: &str, options: &Options) -> Result<Vec<(String, S
     ];
     if !options.secrets.is_empty() {
         let timestamp = now_secs(options)?;
-        let keys = webhook::parse_signing_keys(&options.secrets).map_err(|e| e.under("/options/secrets"))?;
+        let keys = webhook::parse_signing_keys(&options.secrets)
+            .map_err(|e| e.under("/options/secrets"))?;
         let signature = webhook::sign(id, timestamp, body.as_bytes(), &keys)?;
         headers.push((webhook::HEADER_TIMESTAMP.to_string(), timestamp.to_string()));
         headers.push((webhook::HEADER_SIGNATURE.to_string(), signature));
@@ -292,21 +368,40 @@ fn headers_for(id: &str, body: &str, options: &Options) -> Result<Vec<(String, S
 }
 
 /// Signs with keys in their text forms; a key error points at `/keys/<index>`.
-pub fn sign<S: AsRef<str>>(id: &str, timestamp: i64, body: &[u8], keys: &[S]) -> Result<String, Error> {
+pub fn sign<S: AsRef<str>>(
+    id: &str,
+    timestamp: i64,
+    body: &[u8],
+    keys: &[S],
+) -> Result<String, Error> {
     let keys = webhook::parse_signing_keys(keys).map_err(|e| e.under("/keys"))?;
     webhook::sign(id, timestamp, body, &keys)
 }
 
 /// Verifies a signed request with the options' `verify_keys`, `now` and `tolerance`.
-pub fn verify<H: HeaderLookup + ?Sized>(body: &[u8], headers: &H, options: &Options) -> Result<Verified, Error> {
+pub fn verify<H: HeaderLookup + ?Sized>(
+    body: &[u8],
+    headers: &H,
+    options: &Options,
+) -> Result<Verified, Error> {
     options.limits.check_body(body.len())?;
-    let keys = webhook::parse_verifying_keys(&options.verify_keys).map_err(|e| e.under("/options/verify_keys"))?;
-    let verifier = Verifier { keys, now: now_secs(options)?, tolerance: options.tolerance() };
+    let keys = webhook::parse_verifying_keys(&options.verify_keys)
+        .map_err(|e| e.under("/options/verify_keys"))?;
+    let verifier = Verifier {
+        keys,
+        now: now_secs(options)?,
+        tolerance: options.tolerance(),
+    };
     webhook::verify(body, headers, &verifier)
 }
 
 /// Receives a signed request: verify over the raw bytes → parse → validate.
-pub fn receive<H: HeaderLookup + ?Sized>(body: &[u8], headers: &H, options: &Options, registry: &Registry) -> Result<Received, Error> {
+pub fn receive<H: HeaderLookup + ?Sized>(
+    body: &[u8],
+    headers: &H,
+    options: &Options,
+    registry: &Registry,
+) -> Result<Received, Error> {
     let verified = verify(body, headers, options)?;
     let registry = registry_for(registry, options)?;
     let map = parse_input(Input::Bytes(body), options)?;
@@ -323,18 +418,30 @@ pub fn receive<H: HeaderLookup + ?Sized>(body: &[u8], headers: &H, options: &Opt
 }
 
 /// Validates a complete event against the envelope and its contract.
-pub fn validate(input: Input<'_>, options: &Options, registry: &Registry) -> Result<Validated, Error> {
+pub fn validate(
+    input: Input<'_>,
+    options: &Options,
+    registry: &Registry,
+) -> Result<Validated, Error> {
     let registry = registry_for(registry, options)?;
     let map = parse_input(input, options)?;
     check_event(&map, &registry, false)
 }
 
 /// Sanitizes an event's `data` and `metadata` by its contract's annotations.
-pub fn sanitize(input: Input<'_>, options: &Options, registry: &Registry) -> Result<Sanitized, Error> {
+pub fn sanitize(
+    input: Input<'_>,
+    options: &Options,
+    registry: &Registry,
+) -> Result<Sanitized, Error> {
     let registry = registry_for(registry, options)?;
     let mut map = parse_input(input, options)?;
     let contract = contract_of(&map, &registry).cloned();
     let changes = sanitize_fields(&mut map, contract.as_deref());
     let event = Value::Object(map);
-    Ok(Sanitized { body: json::to_canonical_string(&event), changes, event })
+    Ok(Sanitized {
+        body: json::to_canonical_string(&event),
+        changes,
+        event,
+    })
 }

@@ -95,7 +95,12 @@ impl Policy<'_> {
     }
 
     /// Applies the policy to the members of an object.
-    pub fn apply_object(&self, map: &mut Map<String, Value>, rules: FieldRules<'_>, pointer: &str) -> Result<(), Error> {
+    pub fn apply_object(
+        &self,
+        map: &mut Map<String, Value>,
+        rules: FieldRules<'_>,
+        pointer: &str,
+    ) -> Result<(), Error> {
         let keys: Vec<String> = map.keys().cloned().collect();
         for key in keys {
             let at = push_pointer(pointer, &key);
@@ -114,7 +119,13 @@ impl Policy<'_> {
         Ok(())
     }
 
-    fn apply(&self, value: &mut Value, mode: PrivacyMode, rules: FieldRules<'_>, pointer: &str) -> Result<(), Error> {
+    fn apply(
+        &self,
+        value: &mut Value,
+        mode: PrivacyMode,
+        rules: FieldRules<'_>,
+        pointer: &str,
+    ) -> Result<(), Error> {
         match mode {
             PrivacyMode::Mask => *value = mask(value),
             PrivacyMode::Hash => {
@@ -122,7 +133,9 @@ impl Policy<'_> {
                     Error::new(
                         Code::SecretInvalidSiteKey,
                         "/options/site_key",
-                        format!("{pointer} is hashed by the privacy policy, which needs a site_key"),
+                        format!(
+                            "{pointer} is hashed by the privacy policy, which needs a site_key"
+                        ),
                     )
                 })?;
                 *value = hash(value, key);

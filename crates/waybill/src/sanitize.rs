@@ -8,7 +8,7 @@ use crate::contract::{PRIVACY_KEYWORD, SANITIZE_KEYWORD};
 use crate::error::push_pointer;
 use serde_json::Value;
 use unicode_normalization::char::is_combining_mark;
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 /// Most passes a sanitizer makes to reach a fixed point.
 const MAX_PASSES: usize = 8;
@@ -117,11 +117,15 @@ pub fn sanitize_str(input: &str, kind: SanitizeKind) -> (String, Vec<ChangeKind>
     }
     let mut current = input.to_string();
     for _ in 0..MAX_PASSES {
-        let next = one_pass(&current, kind, &mut changes);
+        let (next, only_trimmed) = one_pass(&current, kind, &mut changes);
         if next == current {
             break;
         }
         current = next;
+        // Trimming the ends of clean text leaves clean text: no second pass needed.
+        if only_trimmed {
+            break;
+        }
     }
     (current, changes)
 }
@@ -132,7 +136,8 @@ fn note(changes: &mut Vec<ChangeKind>, kind: ChangeKind) {
     }
 }
 
-fn one_pass(s: &str, kind: SanitizeKind, changes: &mut Vec<ChangeKind>) -> String {
+/// One pass of every step; also says whether trimming was its only change.
+fn one_pass(s: &str, kind: SanitizeKind, changes: &mut Vec<ChangeKind>) -> (String, bool) {
     let mut out = remove_junk(s, kind, changes);
     match kind {
         SanitizeKind::Text | SanitizeKind::Multiline => {
@@ -144,10 +149,14 @@ fn one_pass(s: &str, kind: SanitizeKind, changes: &mut Vec<ChangeKind>) -> Strin
         }
         _ => {}
     }
-    let nfc: String = out.nfc().collect();
-    if nfc != out {
-        note(changes, ChangeKind::NormalizedNfc);
-        out = nfc;
+    // The quick check answers "already NFC" for almost all real text without
+    // rebuilding the string.
+    if is_nfc_quick(out.chars()) != IsNormalized::Yes {
+        let nfc: String = out.nfc().collect();
+        if nfc != out {
+            note(changes, ChangeKind::NormalizedNfc);
+            out = nfc;
+        }
     }
     out = match kind {
         SanitizeKind::Email => email(&out, changes),
@@ -155,6 +164,7 @@ fn one_pass(s: &str, kind: SanitizeKind, changes: &mut Vec<ChangeKind>) -> Strin
         SanitizeKind::Slug => slug(&out, changes),
         _ => out,
     };
+    let untrimmed_same = out == s;
     let trimmed = match kind {
         SanitizeKind::Multiline | SanitizeKind::Html => trim_lines(&out),
         _ => out.trim().to_string(),
@@ -162,7 +172,7 @@ fn one_pass(s: &str, kind: SanitizeKind, changes: &mut Vec<ChangeKind>) -> Strin
     if trimmed != out {
         note(changes, ChangeKind::Trimmed);
     }
-    trimmed
+    (trimmed, untrimmed_same)
 }
 
 fn is_invisible(c: char) -> bool {
@@ -174,6 +184,14 @@ fn is_invisible(c: char) -> bool {
 /// Removes control and invisible characters; handles line breaks per kind.
 fn remove_junk(s: &str, kind: SanitizeKind, changes: &mut Vec<ChangeKind>) -> String {
     let keeps_lines = matches!(kind, SanitizeKind::Multiline | SanitizeKind::Html);
+    let clean = |c: char| match c {
+        '\n' | '\t' => keeps_lines,
+        '\u{2028}' | '\u{2029}' => !keeps_lines,
+        c => !c.is_control() && !is_invisible(c),
+    };
+    if s.chars().all(clean) {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
@@ -203,13 +221,36 @@ fn remove_junk(s: &str, kind: SanitizeKind, changes: &mut Vec<ChangeKind>) -> St
 }
 
 fn trim_lines(s: &str) -> String {
+    let ragged = s
+        .split('\n')
+        .any(|line| line.ends_with(char::is_whitespace));
+    if !ragged {
+        return s.trim().to_string();
+    }
     let lines: Vec<&str> = s.split('\n').map(str::trim_end).collect();
     lines.join("\n").trim().to_string()
 }
 
 const BLOCK_TAGS: &[&str] = &[
-    "p", "br", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
-    "blockquote", "pre", "section", "article", "hr",
+    "p",
+    "br",
+    "div",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "table",
+    "blockquote",
+    "pre",
+    "section",
+    "article",
+    "hr",
 ];
 
 /// Where a tag starting at `start` (a `<`) ends, and its lowercase name.
@@ -286,7 +327,10 @@ fn decode_entities(s: &str, changes: &mut Vec<ChangeKind>) -> String {
         let start = i + off;
         out.push_str(&s[i..start]);
         let rest = &s[start + 1..];
-        let decoded = rest.find(';').filter(|&e| e <= 10).and_then(|e| entity(&rest[..e]).map(|c| (c, e)));
+        let decoded = rest
+            .find(';')
+            .filter(|&e| e <= 10)
+            .and_then(|e| entity(&rest[..e]).map(|c| (c, e)));
         match decoded {
             Some((c, e)) => {
                 note(changes, ChangeKind::EntitiesDecoded);
@@ -304,7 +348,11 @@ fn decode_entities(s: &str, changes: &mut Vec<ChangeKind>) -> String {
 }
 
 fn entity(name: &str) -> Option<char> {
-    let numeric = |digits: &str, radix: u32| u32::from_str_radix(digits, radix).ok().and_then(char::from_u32);
+    let numeric = |digits: &str, radix: u32| {
+        u32::from_str_radix(digits, radix)
+            .ok()
+            .and_then(char::from_u32)
+    };
     let c = match name {
         "amp" => '&',
         "lt" => '<',
@@ -338,12 +386,22 @@ fn url(s: &str, changes: &mut Vec<ChangeKind>) -> String {
     if compact != s.trim() {
         note(changes, ChangeKind::WhitespaceRemoved);
     }
-    let scheme = compact.split_once(':').map(|(scheme, _)| scheme).filter(|sch| {
-        sch.starts_with(|c: char| c.is_ascii_alphabetic())
-            && sch.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-    });
+    let scheme = compact
+        .split_once(':')
+        .map(|(scheme, _)| scheme)
+        .filter(|sch| {
+            sch.starts_with(|c: char| c.is_ascii_alphabetic())
+                && sch
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        });
     match scheme {
-        Some(sch) if !matches!(sch.to_ascii_lowercase().as_str(), "http" | "https" | "mailto" | "tel") => {
+        Some(sch)
+            if !matches!(
+                sch.to_ascii_lowercase().as_str(),
+                "http" | "https" | "mailto" | "tel"
+            ) =>
+        {
             note(changes, ChangeKind::UnsafeUrlRemoved);
             String::new()
         }
@@ -357,7 +415,9 @@ fn slug(s: &str, changes: &mut Vec<ChangeKind>) -> String {
         let c = c.to_ascii_lowercase();
         if c.is_ascii_alphanumeric() {
             out.push(c);
-        } else if (c.is_whitespace() || c == '-' || c == '_' || c == '.' || c == '/') && !out.ends_with('-') {
+        } else if (c.is_whitespace() || c == '-' || c == '_' || c == '.' || c == '/')
+            && !out.ends_with('-')
+        {
             out.push('-');
         }
     }
@@ -384,7 +444,9 @@ impl<'s> FieldRules<'s> {
     }
 
     pub fn privacy(&self) -> Option<&'s str> {
-        self.schema.and_then(|s| s.get(PRIVACY_KEYWORD)).and_then(Value::as_str)
+        self.schema
+            .and_then(|s| s.get(PRIVACY_KEYWORD))
+            .and_then(Value::as_str)
     }
 
     /// The rules for member `key` of an object governed by this schema.
@@ -409,18 +471,31 @@ impl<'s> FieldRules<'s> {
 }
 
 /// Sanitizes every string in `value` by its annotations; records changes.
-pub(crate) fn sanitize_value(value: &mut Value, rules: FieldRules<'_>, pointer: &str, out: &mut Vec<Change>) {
+pub(crate) fn sanitize_value(
+    value: &mut Value,
+    rules: FieldRules<'_>,
+    pointer: &str,
+    out: &mut Vec<Change>,
+) {
     match value {
         Value::String(s) => {
             let (clean, kinds) = sanitize_str(s, rules.kind());
             for kind in kinds {
-                out.push(Change { pointer: pointer.to_string(), kind });
+                out.push(Change {
+                    pointer: pointer.to_string(),
+                    kind,
+                });
             }
             *s = clean;
         }
         Value::Array(items) => {
             for (i, item) in items.iter_mut().enumerate() {
-                sanitize_value(item, rules.item(i), &push_pointer(pointer, &i.to_string()), out);
+                sanitize_value(
+                    item,
+                    rules.item(i),
+                    &push_pointer(pointer, &i.to_string()),
+                    out,
+                );
             }
         }
         Value::Object(map) => {
@@ -442,7 +517,16 @@ mod tests {
 
     #[test]
     fn keeps_real_text_untouched() {
-        for s in ["See /wiki/Caf%C3%A9", "%dept_name%", "I <3 it", "a < b > c", "שלום עולם", "مرحبا", "👩‍👩‍👧 ok 🏴󠁧󠁢󠁳󠁣󠁴󠁿", "x&amp;y"] {
+        for s in [
+            "See /wiki/Caf%C3%A9",
+            "%dept_name%",
+            "I <3 it",
+            "a < b > c",
+            "שלום עולם",
+            "مرحبا",
+            "👩‍👩‍👧 ok 🏴󠁧󠁢󠁳󠁣󠁴󠁿",
+            "x&amp;y",
+        ] {
             let (out, changes) = sanitize_str(s, SanitizeKind::Text);
             assert_eq!(out, s);
             assert!(changes.is_empty(), "{s}: {changes:?}");
@@ -451,7 +535,10 @@ mod tests {
 
     #[test]
     fn strips_tags_scripts_and_comments() {
-        assert_eq!(text("Hi <b>there</b><script>alert(1)</script><!-- x -->!"), "Hi there!");
+        assert_eq!(
+            text("Hi <b>there</b><script>alert(1)</script><!-- x -->!"),
+            "Hi there!"
+        );
         assert_eq!(text("<<b>b>x"), "x");
     }
 
@@ -462,19 +549,34 @@ mod tests {
 
     #[test]
     fn multiline_keeps_lines() {
-        assert_eq!(sanitize_str("a\r\nb\rc  \n", SanitizeKind::Multiline).0, "a\nb\nc");
+        assert_eq!(
+            sanitize_str("a\r\nb\rc  \n", SanitizeKind::Multiline).0,
+            "a\nb\nc"
+        );
     }
 
     #[test]
     fn html_becomes_text() {
-        assert_eq!(sanitize_str("<p>Fish &amp; chips</p><p>2 &lt; 3</p>", SanitizeKind::Html).0, "Fish & chips\n\n2 < 3");
+        assert_eq!(
+            sanitize_str("<p>Fish &amp; chips</p><p>2 &lt; 3</p>", SanitizeKind::Html).0,
+            "Fish & chips\n\n2 < 3"
+        );
     }
 
     #[test]
     fn email_url_slug() {
-        assert_eq!(sanitize_str(" Ada@Example.COM ", SanitizeKind::Email).0, "Ada@example.com");
+        assert_eq!(
+            sanitize_str(" Ada@Example.COM ", SanitizeKind::Email).0,
+            "Ada@example.com"
+        );
         assert_eq!(sanitize_str("javascript:alert(1)", SanitizeKind::Url).0, "");
-        assert_eq!(sanitize_str("https://x.test/Caf%C3%A9", SanitizeKind::Url).0, "https://x.test/Caf%C3%A9");
-        assert_eq!(sanitize_str("Crème Brûlée_Recipe", SanitizeKind::Slug).0, "creme-brulee-recipe");
+        assert_eq!(
+            sanitize_str("https://x.test/Caf%C3%A9", SanitizeKind::Url).0,
+            "https://x.test/Caf%C3%A9"
+        );
+        assert_eq!(
+            sanitize_str("Crème Brûlée_Recipe", SanitizeKind::Slug).0,
+            "creme-brulee-recipe"
+        );
     }
 }

@@ -31,15 +31,29 @@ pub fn is_rfc3339_utc(text: &str) -> bool {
     if seps.iter().any(|&(i, c)| b[i] != c) {
         return false;
     }
-    let (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(s)) =
-        (digits(0..4), digits(5..7), digits(8..10), digits(11..13), digits(14..16), digits(17..19))
-    else {
+    let (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(s)) = (
+        digits(0..4),
+        digits(5..7),
+        digits(8..10),
+        digits(11..13),
+        digits(14..16),
+        digits(17..19),
+    ) else {
         return false;
     };
     let fraction = &b[19..b.len() - 1];
     let fraction_ok = fraction.is_empty()
-        || (fraction.len() >= 2 && fraction.len() <= 10 && fraction[0] == b'.' && fraction[1..].iter().all(u8::is_ascii_digit));
-    fraction_ok && (1..=12).contains(&mo) && d >= 1 && d <= days_in_month(y, mo) && h < 24 && mi < 60 && s < 60
+        || (fraction.len() >= 2
+            && fraction.len() <= 10
+            && fraction[0] == b'.'
+            && fraction[1..].iter().all(u8::is_ascii_digit));
+    fraction_ok
+        && (1..=12).contains(&mo)
+        && d >= 1
+        && d <= days_in_month(y, mo)
+        && h < 24
+        && mi < 60
+        && s < 60
 }
 
 fn days_in_month(year: u32, month: u32) -> u32 {

@@ -27,7 +27,9 @@ fn bytes(input: &Value, key: &str) -> Vec<u8> {
         .get(format!("{key}_base64"))
         .and_then(Value::as_str)
         .unwrap_or_else(|| panic!("input has neither {key} nor {key}_base64"));
-    base64::engine::general_purpose::STANDARD.decode(b64).expect("valid base64 in vector")
+    base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .expect("valid base64 in vector")
 }
 
 fn text(input: &Value, key: &str) -> String {
@@ -37,7 +39,11 @@ fn text(input: &Value, key: &str) -> String {
 fn error_json(e: &Error) -> Value {
     let mut out = json!({ "code": e.code().as_str(), "pointer": e.pointer() });
     if !e.errors().is_empty() {
-        let list: Vec<Value> = e.errors().iter().map(|v| json!({"code": v.code.as_str(), "pointer": v.pointer})).collect();
+        let list: Vec<Value> = e
+            .errors()
+            .iter()
+            .map(|v| json!({"code": v.code.as_str(), "pointer": v.pointer}))
+            .collect();
         out["errors"] = Value::Array(list);
     }
     out
@@ -47,12 +53,21 @@ fn headers(input: &Value) -> Vec<(String, String)> {
     input
         .get("headers")
         .and_then(Value::as_object)
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 fn changes_json(changes: &[waybill::sanitize::Change]) -> Value {
-    Value::Array(changes.iter().map(|c| json!({"pointer": c.pointer, "kind": c.kind.as_str()})).collect())
+    Value::Array(
+        changes
+            .iter()
+            .map(|c| json!({"pointer": c.pointer, "kind": c.kind.as_str()}))
+            .collect(),
+    )
 }
 
 fn run(op: &str, input: &Value, registry: &Registry) -> Result<Value, Error> {
@@ -63,20 +78,31 @@ fn run(op: &str, input: &Value, registry: &Registry) -> Result<Value, Error> {
             json!({ "body": waybill::json::canonicalize(&bytes(input, "json"), &o.limits)? })
         }
         "validate" => {
-            let v = pipeline::validate(Input::Bytes(&bytes(input, "event")), &options()?, registry)?;
+            let v =
+                pipeline::validate(Input::Bytes(&bytes(input, "event")), &options()?, registry)?;
             json!({ "event_type": v.event_type, "version": v.version })
         }
         "sanitize" => {
-            let s = pipeline::sanitize(Input::Bytes(&bytes(input, "event")), &options()?, registry)?;
+            let s =
+                pipeline::sanitize(Input::Bytes(&bytes(input, "event")), &options()?, registry)?;
             json!({ "body": s.body, "changes": changes_json(&s.changes) })
         }
         "prepare" => {
             let p = pipeline::prepare(Input::Bytes(&bytes(input, "event")), &options()?, registry)?;
-            let headers: Map<String, Value> = p.headers.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+            let headers: Map<String, Value> = p
+                .headers
+                .into_iter()
+                .map(|(k, v)| (k, Value::String(v)))
+                .collect();
             json!({ "body": p.body, "idempotency_key": p.idempotency_key, "headers": headers, "changes": changes_json(&p.changes) })
         }
         "sign" => {
-            let keys: Vec<String> = input["keys"].as_array().unwrap().iter().map(|k| k.as_str().unwrap().to_string()).collect();
+            let keys: Vec<String> = input["keys"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| k.as_str().unwrap().to_string())
+                .collect();
             let ts = input["timestamp"].as_i64().unwrap();
             let sig = pipeline::sign(&text(input, "id"), ts, &bytes(input, "body"), &keys)?;
             json!({ "signature": sig })
@@ -86,12 +112,23 @@ fn run(op: &str, input: &Value, registry: &Registry) -> Result<Value, Error> {
             json!({ "id": v.id, "timestamp": v.timestamp })
         }
         "receive" => {
-            let r = pipeline::receive(&bytes(input, "body"), &headers(input), &options()?, registry)?;
+            let r = pipeline::receive(
+                &bytes(input, "body"),
+                &headers(input),
+                &options()?,
+                registry,
+            )?;
             json!({ "id": r.id, "timestamp": r.timestamp, "event_type": r.event_type, "version": r.version, "body": r.body })
         }
-        "public_key" => json!({ "public_key": waybill::webhook::SigningKey::public_key_of(&text(input, "secret_key"))? }),
+        "public_key" => {
+            json!({ "public_key": waybill::webhook::SigningKey::public_key_of(&text(input, "secret_key"))? })
+        }
         "derive_id" => {
-            let key = waybill::id::derive(&text(input, "prefix"), &bytes(input, "site_key"), &text(input, "natural_key"))?;
+            let key = waybill::id::derive(
+                &text(input, "prefix"),
+                &bytes(input, "site_key"),
+                &text(input, "natural_key"),
+            )?;
             json!({ "idempotency_key": key })
         }
         "register" => {
@@ -102,7 +139,11 @@ fn run(op: &str, input: &Value, registry: &Registry) -> Result<Value, Error> {
             let old = Contract::from_json(&bytes(input, "old")).map_err(|e| e.under("/old"))?;
             let new = Contract::from_json(&bytes(input, "new")).map_err(|e| e.under("/new"))?;
             let d = diff(&old, &new)?;
-            let changes: Vec<Value> = d.changes.iter().map(|c| json!({"pointer": c.pointer, "kind": c.kind, "breaking": c.breaking})).collect();
+            let changes: Vec<Value> = d
+                .changes
+                .iter()
+                .map(|c| json!({"pointer": c.pointer, "kind": c.kind, "breaking": c.breaking}))
+                .collect();
             json!({ "breaking": d.breaking, "bump": d.bump.as_str(), "declared": d.declared.as_str(), "version_ok": d.version_ok, "changes": changes })
         }
         other => panic!("unknown op {other}"),
@@ -124,7 +165,11 @@ fn every_vector_passes_in_rust() {
         let doc: Value = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
         for case in doc["cases"].as_array().expect("cases") {
             total += 1;
-            let name = format!("{}: {}", file.file_name().unwrap().to_string_lossy(), case["name"].as_str().unwrap());
+            let name = format!(
+                "{}: {}",
+                file.file_name().unwrap().to_string_lossy(),
+                case["name"].as_str().unwrap()
+            );
             let got = match run(case["op"].as_str().unwrap(), &case["input"], &registry) {
                 Ok(v) => json!({ "ok": v }),
                 Err(e) => json!({ "error": error_json(&e) }),
@@ -132,11 +177,18 @@ fn every_vector_passes_in_rust() {
             if let Some(code) = case["expect"]["error"]["code"].as_str() {
                 seen_codes.insert(code.to_string());
             }
-            for v in case["expect"]["error"]["errors"].as_array().into_iter().flatten() {
+            for v in case["expect"]["error"]["errors"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
                 seen_codes.insert(v["code"].as_str().unwrap_or_default().to_string());
             }
             if got != case["expect"] {
-                failures.push(format!("{name}\n  expected {}\n  got      {}", case["expect"], got));
+                failures.push(format!(
+                    "{name}\n  expected {}\n  got      {}",
+                    case["expect"], got
+                ));
             }
         }
     }
@@ -145,7 +197,18 @@ fn every_vector_passes_in_rust() {
         .map(|c| c.as_str())
         .filter(|c| !UNREACHABLE_IN_VECTORS.contains(c) && !seen_codes.contains(*c))
         .collect();
-    assert!(untested.is_empty(), "error codes no vector covers: {untested:?}");
-    assert!(failures.is_empty(), "{} of {total} vectors failed:\n{}", failures.len(), failures.join("\n"));
-    assert!(total >= MIN_CASES, "only {total} vectors; the suite must keep at least {MIN_CASES}");
+    assert!(
+        untested.is_empty(),
+        "error codes no vector covers: {untested:?}"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {total} vectors failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(
+        total >= MIN_CASES,
+        "only {total} vectors; the suite must keep at least {MIN_CASES}"
+    );
 }

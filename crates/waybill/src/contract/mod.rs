@@ -8,8 +8,8 @@ mod validate;
 pub use diff::{diff, Bump, Diff, DiffChange};
 
 use crate::error::{Code, Error, Violation};
-use crate::sanitize::SanitizeKind;
 use crate::privacy::PrivacyMode;
+use crate::sanitize::SanitizeKind;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -22,11 +22,26 @@ pub const PRIVACY_KEYWORD: &str = "x-waybill-privacy";
 
 /// The contracts compiled into Waybill, as (file name, JSON text).
 pub const BUILTIN_CONTRACTS: &[(&str, &str)] = &[
-    ("lead.submitted@1.0", include_str!("../../contracts/lead.submitted@1.0.json")),
-    ("content.draft_requested@1.0", include_str!("../../contracts/content.draft_requested@1.0.json")),
-    ("product.updated@1.0", include_str!("../../contracts/product.updated@1.0.json")),
-    ("lead.classified@1.0", include_str!("../../contracts/lead.classified@1.0.json")),
-    ("content.draft_ready@1.0", include_str!("../../contracts/content.draft_ready@1.0.json")),
+    (
+        "lead.submitted@1.0",
+        include_str!("../../contracts/lead.submitted@1.0.json"),
+    ),
+    (
+        "content.draft_requested@1.0",
+        include_str!("../../contracts/content.draft_requested@1.0.json"),
+    ),
+    (
+        "product.updated@1.0",
+        include_str!("../../contracts/product.updated@1.0.json"),
+    ),
+    (
+        "lead.classified@1.0",
+        include_str!("../../contracts/lead.classified@1.0.json"),
+    ),
+    (
+        "content.draft_ready@1.0",
+        include_str!("../../contracts/content.draft_ready@1.0.json"),
+    ),
 ];
 
 /// A contract version, `MAJOR.MINOR`.
@@ -43,10 +58,20 @@ impl Version {
     pub fn parse(text: &str) -> Option<Version> {
         let (major, minor) = text.split_once('.')?;
         let number = |s: &str| -> Option<u32> {
-            let ok = !s.is_empty() && s.len() <= 6 && s.bytes().all(|b| b.is_ascii_digit()) && (s == "0" || !s.starts_with('0'));
-            if ok { s.parse().ok() } else { None }
+            let ok = !s.is_empty()
+                && s.len() <= 6
+                && s.bytes().all(|b| b.is_ascii_digit())
+                && (s == "0" || !s.starts_with('0'));
+            if ok {
+                s.parse().ok()
+            } else {
+                None
+            }
         };
-        Some(Version { major: number(major)?, minor: number(minor)? })
+        Some(Version {
+            major: number(major)?,
+            minor: number(minor)?,
+        })
     }
 }
 
@@ -60,9 +85,12 @@ impl fmt::Display for Version {
 pub fn is_valid_event_type(text: &str) -> bool {
     text.len() <= 128
         && text.split('.').count() >= 2
-        && text
-            .split('.')
-            .all(|seg| !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'))
+        && text.split('.').all(|seg| {
+            !seg.is_empty()
+                && seg
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        })
 }
 
 /// One compiled contract.
@@ -94,18 +122,28 @@ impl Contract {
     /// ```
     pub fn from_json(bytes: &[u8]) -> Result<Contract, Error> {
         let doc = crate::json::parse(bytes, &crate::Limits::default()).map_err(|e| {
-            Error::new(Code::ContractInvalid, e.pointer(), format!("the contract is not valid JSON: {}", e.message()))
+            Error::new(
+                Code::ContractInvalid,
+                e.pointer(),
+                format!("the contract is not valid JSON: {}", e.message()),
+            )
         })?;
         Contract::from_value(doc)
     }
 
     /// Compiles a contract document already parsed.
     pub fn from_value(document: Value) -> Result<Contract, Error> {
-        let doc = document
-            .as_object()
-            .ok_or_else(|| invalid("", "a contract is a JSON object with event_type, version and schema"))?;
+        let doc = document.as_object().ok_or_else(|| {
+            invalid(
+                "",
+                "a contract is a JSON object with event_type, version and schema",
+            )
+        })?;
         for key in doc.keys() {
-            if !matches!(key.as_str(), "event_type" | "version" | "title" | "description" | "schema") {
+            if !matches!(
+                key.as_str(),
+                "event_type" | "version" | "title" | "description" | "schema"
+            ) {
                 return Err(invalid(&format!("/{key}"), "unknown contract field; allowed: event_type, version, title, description, schema"));
             }
         }
@@ -113,15 +151,28 @@ impl Contract {
             .get("event_type")
             .and_then(Value::as_str)
             .filter(|t| is_valid_event_type(t))
-            .ok_or_else(|| invalid("/event_type", "event_type is dotted lowercase segments such as lead.submitted"))?
+            .ok_or_else(|| {
+                invalid(
+                    "/event_type",
+                    "event_type is dotted lowercase segments such as lead.submitted",
+                )
+            })?
             .to_string();
         let version = doc
             .get("version")
             .and_then(Value::as_str)
             .and_then(Version::parse)
             .ok_or_else(|| invalid("/version", "version is MAJOR.MINOR such as 1.0"))?;
-        let text = |k: &str| doc.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
-        let schema = doc.get("schema").cloned().ok_or_else(|| invalid("/schema", "the contract has no schema"))?;
+        let text = |k: &str| {
+            doc.get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        let schema = doc
+            .get("schema")
+            .cloned()
+            .ok_or_else(|| invalid("/schema", "the contract has no schema"))?;
         if !schema.is_object() && !schema.is_boolean() {
             return Err(invalid("/schema", "schema is a JSON Schema object"));
         }
@@ -175,6 +226,15 @@ impl Contract {
         &self.document
     }
 
+    /// Validates the `data` of an event against this contract, reporting every
+    /// violation (pointers start at `/data`).
+    pub fn validate(&self, data: &Value) -> Result<(), Error> {
+        let mut violations = Vec::new();
+        self.validate_data(data, &mut violations);
+        violations.sort_by(|a, b| (&a.pointer, a.code).cmp(&(&b.pointer, b.code)));
+        Error::from_violations(violations).map_or(Ok(()), Err)
+    }
+
     /// Validates `data` as produced on the site (before the privacy policy).
     pub(crate) fn validate_data(&self, data: &Value, out: &mut Vec<Violation>) {
         validate::collect(&self.validator, data, "/data", out);
@@ -205,7 +265,8 @@ fn check_annotations(schema: &Value, pointer: &str) -> Result<(), Error> {
         Value::Object(map) => {
             for (key, value) in map {
                 let at = crate::error::push_pointer(pointer, key);
-                if key == SANITIZE_KEYWORD && value.as_str().and_then(SanitizeKind::parse).is_none() {
+                if key == SANITIZE_KEYWORD && value.as_str().and_then(SanitizeKind::parse).is_none()
+                {
                     return Err(Error::new(
                         Code::ContractInvalidAnnotation,
                         at,
@@ -247,9 +308,14 @@ fn wire_schema(schema: &Value) -> Value {
                 Value::Object(props) => {
                     let mut new_props = Map::new();
                     for (name, sub) in props {
-                        let mode = sub.get(PRIVACY_KEYWORD).and_then(Value::as_str).and_then(PrivacyMode::parse);
+                        let mode = sub
+                            .get(PRIVACY_KEYWORD)
+                            .and_then(Value::as_str)
+                            .and_then(PrivacyMode::parse);
                         let replaced = match mode {
-                            Some(PrivacyMode::Mask | PrivacyMode::Hash) => serde_json::json!({"type": "string"}),
+                            Some(PrivacyMode::Mask | PrivacyMode::Hash) => {
+                                serde_json::json!({"type": "string"})
+                            }
                             Some(PrivacyMode::Drop) => {
                                 dropped.push(name.clone());
                                 Value::Bool(true)
@@ -272,9 +338,23 @@ fn wire_schema(schema: &Value) -> Value {
         out.insert(key.clone(), new);
     }
     if let Some(Value::Array(required)) = out.get_mut("required") {
-        required.retain(|r| r.as_str().is_none_or(|name| !dropped.iter().any(|d| d == name)));
+        required.retain(|r| {
+            r.as_str()
+                .is_none_or(|name| !dropped.iter().any(|d| d == name))
+        });
     }
     Value::Object(out)
+}
+
+fn conflict(contract: &Contract) -> Error {
+    Error::new(
+        Code::ContractConflict,
+        "",
+        format!(
+            "{} is already registered with another schema; give the new one a new version",
+            contract.id()
+        ),
+    )
 }
 
 /// A set of contracts by event type and version. Cloning is cheap: compiled
@@ -296,7 +376,9 @@ impl Registry {
         for (name, text) in BUILTIN_CONTRACTS {
             let contract = Contract::from_json(text.as_bytes())
                 .unwrap_or_else(|e| panic!("built-in contract {name} does not compile: {e}"));
-            registry.insert(contract).unwrap_or_else(|e| panic!("built-in contract {name}: {e}"));
+            registry
+                .insert(contract)
+                .unwrap_or_else(|e| panic!("built-in contract {name}: {e}"));
         }
         registry
     }
@@ -312,27 +394,34 @@ impl Registry {
         self.insert(Contract::from_value(document)?)
     }
 
-    fn insert(&mut self, contract: Contract) -> Result<Arc<Contract>, Error> {
-        let versions = self.contracts.entry(contract.event_type.clone()).or_default();
+    /// Registers a contract compiled earlier (a host's cache across requests).
+    pub fn register_shared(&mut self, contract: Arc<Contract>) -> Result<Arc<Contract>, Error> {
+        let versions = self
+            .contracts
+            .entry(contract.event_type.clone())
+            .or_default();
         if let Some(existing) = versions.get(&contract.version) {
             if existing.schema == contract.schema {
                 return Ok(existing.clone());
             }
-            return Err(Error::new(
-                Code::ContractConflict,
-                "",
-                format!("{} is already registered with another schema; give the new one a new version", contract.id()),
-            ));
+            return Err(conflict(&contract));
         }
-        let contract = Arc::new(contract);
         versions.insert(contract.version, contract.clone());
         Ok(contract)
+    }
+
+    fn insert(&mut self, contract: Contract) -> Result<Arc<Contract>, Error> {
+        self.register_shared(Arc::new(contract))
     }
 
     /// The contract for `event_type` at `version`, or its latest version.
     pub fn get(&self, event_type: &str, version: Option<Version>) -> Result<&Arc<Contract>, Error> {
         let versions = self.contracts.get(event_type).ok_or_else(|| {
-            Error::new(Code::ContractUnknown, "/event_type", format!("no contract is registered for {event_type}"))
+            Error::new(
+                Code::ContractUnknown,
+                "/event_type",
+                format!("no contract is registered for {event_type}"),
+            )
         })?;
         match version {
             None => versions.values().next_back(),
@@ -343,7 +432,11 @@ impl Registry {
             Error::new(
                 Code::ContractUnknown,
                 "/version",
-                format!("{event_type} has no version {}; known: {}", version.map(|v| v.to_string()).unwrap_or_default(), known.join(", ")),
+                format!(
+                    "{event_type} has no version {}; known: {}",
+                    version.map(|v| v.to_string()).unwrap_or_default(),
+                    known.join(", ")
+                ),
             )
         })
     }

@@ -69,7 +69,11 @@ fn public_key_text(key: &ed25519_dalek::VerifyingKey) -> String {
 
 fn decode_body(body: &str) -> Result<Zeroizing<Vec<u8>>, Error> {
     BASE64.decode(body).map(Zeroizing::new).map_err(|_| {
-        Error::new(Code::SecretInvalidBase64, "", "the part after the prefix is not valid base64")
+        Error::new(
+            Code::SecretInvalidBase64,
+            "",
+            "the part after the prefix is not valid base64",
+        )
     })
 }
 
@@ -95,20 +99,30 @@ fn prefix_error(text: &str) -> Error {
 fn parse_hmac(body: &str) -> Result<Zeroizing<Vec<u8>>, Error> {
     let bytes = decode_body(body)?;
     if bytes.is_empty() {
-        return Err(Error::new(Code::SecretEmpty, "", "the secret has nothing after its prefix"));
+        return Err(Error::new(
+            Code::SecretEmpty,
+            "",
+            "the secret has nothing after its prefix",
+        ));
     }
     if bytes.len() < MIN_SECRET_BYTES {
         return Err(Error::new(
             Code::SecretTooShort,
             "",
-            format!("the secret has {} bytes; at least {MIN_SECRET_BYTES} are needed", bytes.len()),
+            format!(
+                "the secret has {} bytes; at least {MIN_SECRET_BYTES} are needed",
+                bytes.len()
+            ),
         ));
     }
     if bytes.len() > MAX_SECRET_BYTES {
         return Err(Error::new(
             Code::SecretTooLong,
             "",
-            format!("the secret has {} bytes; at most {MAX_SECRET_BYTES} are allowed", bytes.len()),
+            format!(
+                "the secret has {} bytes; at most {MAX_SECRET_BYTES} are allowed",
+                bytes.len()
+            ),
         ));
     }
     Ok(bytes)
@@ -122,7 +136,9 @@ fn parse_ed25519_secret(body: &str) -> Result<ed25519_dalek::SigningKey, Error> 
             return Err(Error::new(
                 Code::SecretInvalidKey,
                 "",
-                format!("an Ed25519 signing key has 32 bytes (or 64 with its public half), not {n}"),
+                format!(
+                    "an Ed25519 signing key has 32 bytes (or 64 with its public half), not {n}"
+                ),
             ))
         }
     };
@@ -146,8 +162,13 @@ fn parse_ed25519_public(body: &str) -> Result<ed25519_dalek::VerifyingKey, Error
             format!("an Ed25519 public key has 32 bytes, not {}", bytes.len()),
         )
     })?;
-    ed25519_dalek::VerifyingKey::from_bytes(&raw)
-        .map_err(|_| Error::new(Code::SecretInvalidKey, "", "this is not a valid Ed25519 public key"))
+    ed25519_dalek::VerifyingKey::from_bytes(&raw).map_err(|_| {
+        Error::new(
+            Code::SecretInvalidKey,
+            "",
+            "this is not a valid Ed25519 public key",
+        )
+    })
 }
 
 impl SigningKey {

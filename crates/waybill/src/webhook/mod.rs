@@ -65,7 +65,11 @@ pub struct Verified {
 
 /// Checks that an id is usable in a signature (non-empty, short, no `.`).
 pub fn check_id(id: &str) -> Result<(), Error> {
-    if id.is_empty() || id.len() > MAX_ID_BYTES || id.contains('.') || id.chars().any(char::is_control) {
+    if id.is_empty()
+        || id.len() > MAX_ID_BYTES
+        || id.contains('.')
+        || id.chars().any(char::is_control)
+    {
         return Err(Error::new(
             Code::SignatureInvalidId,
             "",
@@ -123,7 +127,11 @@ pub fn sign(id: &str, timestamp: i64, body: &[u8], keys: &[SigningKey]) -> Resul
     check_id(id)?;
     check_timestamp(timestamp)?;
     if keys.is_empty() {
-        return Err(Error::new(Code::SecretNone, "", "no key to sign with: give at least one secret"));
+        return Err(Error::new(
+            Code::SecretNone,
+            "",
+            "no key to sign with: give at least one secret",
+        ));
     }
     let ts = timestamp.to_string();
     let mut out = String::new();
@@ -158,7 +166,10 @@ pub struct Verifier {
     pub tolerance: i64,
 }
 
-fn required_header<'h, H: HeaderLookup + ?Sized>(headers: &'h H, name: &str) -> Result<&'h str, Error> {
+fn required_header<'h, H: HeaderLookup + ?Sized>(
+    headers: &'h H,
+    name: &str,
+) -> Result<&'h str, Error> {
     match headers.header(name) {
         Some(v) if !v.trim().is_empty() => Ok(v.trim()),
         _ => Err(Error::new(
@@ -170,7 +181,11 @@ fn required_header<'h, H: HeaderLookup + ?Sized>(headers: &'h H, name: &str) -> 
 }
 
 /// Verifies a Standard Webhooks request over its raw body bytes.
-pub fn verify<H: HeaderLookup + ?Sized>(body: &[u8], headers: &H, verifier: &Verifier) -> Result<Verified, Error> {
+pub fn verify<H: HeaderLookup + ?Sized>(
+    body: &[u8],
+    headers: &H,
+    verifier: &Verifier,
+) -> Result<Verified, Error> {
     let id = required_header(headers, HEADER_ID)?;
     let ts_text = required_header(headers, HEADER_TIMESTAMP)?;
     let sig_text = required_header(headers, HEADER_SIGNATURE)?;
@@ -182,12 +197,20 @@ pub fn verify<H: HeaderLookup + ?Sized>(body: &[u8], headers: &H, verifier: &Ver
         return Err(Error::new(
             Code::SignatureTimestampOutOfRange,
             "/headers/webhook-timestamp",
-            format!("the timestamp is {} s {which}; the tolerance is {} s", age.abs(), verifier.tolerance),
+            format!(
+                "the timestamp is {} s {which}; the tolerance is {} s",
+                age.abs(),
+                verifier.tolerance
+            ),
         ));
     }
     let signatures = parse_signature_header(sig_text)?;
     if verifier.keys.is_empty() {
-        return Err(Error::new(Code::SecretNone, "", "no key to verify with: give at least one secret or public key"));
+        return Err(Error::new(
+            Code::SecretNone,
+            "",
+            "no key to verify with: give at least one secret or public key",
+        ));
     }
     let content = signed_content(id, timestamp, body);
     let mut matched = 0u8;
@@ -197,7 +220,10 @@ pub fn verify<H: HeaderLookup + ?Sized>(body: &[u8], headers: &H, verifier: &Ver
         }
     }
     if matched == 1 {
-        return Ok(Verified { id: id.to_string(), timestamp });
+        return Ok(Verified {
+            id: id.to_string(),
+            timestamp,
+        });
     }
     Err(Error::new(
         Code::SignatureMismatch,
@@ -216,7 +242,11 @@ fn parse_timestamp(text: &str) -> Result<i64, Error> {
         ));
     }
     text.parse::<i64>().map_err(|_| {
-        Error::new(Code::SignatureInvalidTimestamp, "/headers/webhook-timestamp", "webhook-timestamp is out of range")
+        Error::new(
+            Code::SignatureInvalidTimestamp,
+            "/headers/webhook-timestamp",
+            "webhook-timestamp is out of range",
+        )
     })
 }
 
@@ -242,7 +272,11 @@ impl Signature {
 }
 
 fn malformed(message: &str) -> Error {
-    Error::new(Code::SignatureMalformed, "/headers/webhook-signature", message)
+    Error::new(
+        Code::SignatureMalformed,
+        "/headers/webhook-signature",
+        message,
+    )
 }
 
 fn parse_signature_header(text: &str) -> Result<Vec<Signature>, Error> {
@@ -250,22 +284,39 @@ fn parse_signature_header(text: &str) -> Result<Vec<Signature>, Error> {
         return Err(malformed("webhook-signature is longer than 8 KiB"));
     }
     let mut out = Vec::new();
-    for token in text.split(' ').filter(|t| !t.is_empty()).take(MAX_SIGNATURES) {
+    for token in text
+        .split(' ')
+        .filter(|t| !t.is_empty())
+        .take(MAX_SIGNATURES)
+    {
         let (version, encoded) = token
             .split_once(',')
             .ok_or_else(|| malformed("each signature is `version,base64`, such as `v1,K5oZ…=`"))?;
         let signature = match version {
             "v1" => {
-                let raw = BASE64.decode(encoded).map_err(|_| malformed("a v1 signature is not valid base64"))?;
-                Signature::V1(raw.try_into().map_err(|_| malformed("a v1 signature is 32 bytes"))?)
+                let raw = BASE64
+                    .decode(encoded)
+                    .map_err(|_| malformed("a v1 signature is not valid base64"))?;
+                Signature::V1(
+                    raw.try_into()
+                        .map_err(|_| malformed("a v1 signature is 32 bytes"))?,
+                )
             }
             "v1a" => {
-                let raw = BASE64.decode(encoded).map_err(|_| malformed("a v1a signature is not valid base64"))?;
-                let bytes: [u8; 64] = raw.try_into().map_err(|_| malformed("a v1a signature is 64 bytes"))?;
+                let raw = BASE64
+                    .decode(encoded)
+                    .map_err(|_| malformed("a v1a signature is not valid base64"))?;
+                let bytes: [u8; 64] = raw
+                    .try_into()
+                    .map_err(|_| malformed("a v1a signature is 64 bytes"))?;
                 Signature::V1a(ed25519_dalek::Signature::from_bytes(&bytes))
             }
             v if !v.is_empty() && v.bytes().all(|b| b.is_ascii_alphanumeric()) => Signature::Other,
-            _ => return Err(malformed("a signature version is letters and digits, such as v1")),
+            _ => {
+                return Err(malformed(
+                    "a signature version is letters and digits, such as v1",
+                ))
+            }
         };
         out.push(signature);
     }
