@@ -247,7 +247,7 @@ export function registerContract(contract) {
   }
 }
 
-/** Compares two versions of a contract: `{breaking, bump, changes}`. */
+/** Compares two versions of a contract: `{breaking, bump, declared, version_ok, changes}`. */
 export function diffContracts(oldContract, newContract) {
   try {
     return core.diffContracts(input(oldContract), input(newContract));

@@ -118,9 +118,14 @@ export interface ContractChange {
 }
 
 export interface ContractDiff {
+  /** True when any change can break a consumer. */
   breaking: boolean;
-  /** `"major"`, `"minor"` or `"none"`. */
+  /** The version step the changes need: `"major"`, `"minor"` or `"none"`. */
   bump: string;
+  /** The version step the two contracts declare. */
+  declared: string;
+  /** True when the declared step is at least the needed one. */
+  version_ok: boolean;
   changes: ContractChange[];
 }
 
