@@ -22,8 +22,8 @@ mod bindings {
 }
 
 use bindings::exports::waybill::core::api::{
-    self, Change, ContractChange, ContractDiff, ContractId, Keypair, Prepared, Received,
-    Sanitized, Validated, Verified, Violation,
+    self, Change, ContractChange, ContractDiff, ContractId, Keypair, Prepared, Received, Sanitized,
+    Validated, Verified, Violation,
 };
 
 thread_local! {
@@ -33,7 +33,11 @@ thread_local! {
 }
 
 fn with_registry<T>(f: impl FnOnce(&mut Registry) -> T) -> T {
-    REGISTRY.with(|cell| f(cell.borrow_mut().get_or_insert_with(Registry::with_builtins)))
+    REGISTRY.with(|cell| {
+        f(cell
+            .borrow_mut()
+            .get_or_insert_with(Registry::with_builtins))
+    })
 }
 
 type Result<T> = std::result::Result<T, api::Error>;
@@ -66,7 +70,10 @@ fn options_of(text: &str) -> Result<Options> {
 fn changes(changes: &[waybill::sanitize::Change]) -> Vec<Change> {
     changes
         .iter()
-        .map(|c| Change { pointer: c.pointer.clone(), kind: c.kind.as_str().to_string() })
+        .map(|c| Change {
+            pointer: c.pointer.clone(),
+            kind: c.kind.as_str().to_string(),
+        })
         .collect()
 }
 
@@ -81,11 +88,17 @@ fn received(r: pipeline::Received) -> Received {
 }
 
 fn verified(v: webhook::Verified) -> Verified {
-    Verified { id: v.id, timestamp: v.timestamp }
+    Verified {
+        id: v.id,
+        timestamp: v.timestamp,
+    }
 }
 
 fn contract_id(c: &Contract) -> ContractId {
-    ContractId { event_type: c.event_type().to_string(), version: c.version().to_string() }
+    ContractId {
+        event_type: c.event_type().to_string(),
+        version: c.version().to_string(),
+    }
 }
 
 struct Component;
@@ -100,19 +113,28 @@ impl api::Guest for Component {
 
     fn validate(event: Vec<u8>, options: String) -> Result<Validated> {
         let options = options_of(&options)?;
-        let v = with_registry(|r| pipeline::validate(Input::Bytes(&event), &options, r)).map_err(error)?;
-        Ok(Validated { event_type: v.event_type, version: v.version })
+        let v = with_registry(|r| pipeline::validate(Input::Bytes(&event), &options, r))
+            .map_err(error)?;
+        Ok(Validated {
+            event_type: v.event_type,
+            version: v.version,
+        })
     }
 
     fn sanitize(event: Vec<u8>, options: String) -> Result<Sanitized> {
         let options = options_of(&options)?;
-        let s = with_registry(|r| pipeline::sanitize(Input::Bytes(&event), &options, r)).map_err(error)?;
-        Ok(Sanitized { body: s.body, changes: changes(&s.changes) })
+        let s = with_registry(|r| pipeline::sanitize(Input::Bytes(&event), &options, r))
+            .map_err(error)?;
+        Ok(Sanitized {
+            body: s.body,
+            changes: changes(&s.changes),
+        })
     }
 
     fn prepare(event: Vec<u8>, options: String) -> Result<Prepared> {
         let options = options_of(&options)?;
-        let p = with_registry(|r| pipeline::prepare(Input::Bytes(&event), &options, r)).map_err(error)?;
+        let p = with_registry(|r| pipeline::prepare(Input::Bytes(&event), &options, r))
+            .map_err(error)?;
         Ok(Prepared {
             changes: changes(&p.changes),
             body: p.body,
@@ -129,12 +151,16 @@ impl api::Guest for Component {
 
     fn verify(body: Vec<u8>, headers: Vec<(String, String)>, options: String) -> Result<Verified> {
         let options = options_of(&options)?;
-        pipeline::verify(&body, &headers, &options).map(verified).map_err(error)
+        pipeline::verify(&body, &headers, &options)
+            .map(verified)
+            .map_err(error)
     }
 
     fn receive(body: Vec<u8>, headers: Vec<(String, String)>, options: String) -> Result<Received> {
         let options = options_of(&options)?;
-        with_registry(|r| pipeline::receive(&body, &headers, &options, r)).map(received).map_err(error)
+        with_registry(|r| pipeline::receive(&body, &headers, &options, r))
+            .map(received)
+            .map_err(error)
     }
 
     fn public_key(secret_key: String) -> Result<String> {
@@ -147,15 +173,26 @@ impl api::Guest for Component {
 
     fn generate_keypair() -> Result<Keypair> {
         let (secret_key, public_key) = SigningKey::generate_keypair().map_err(error)?;
-        Ok(Keypair { secret_key, public_key })
+        Ok(Keypair {
+            secret_key,
+            public_key,
+        })
     }
 
     fn idempotency_key(prefix: String) -> Result<String> {
         let now = pipeline::now_secs(&Options::default()).map_err(error)?;
-        id::random(&prefix, u64::try_from(now).unwrap_or(0).saturating_mul(1000)).map_err(error)
+        id::random(
+            &prefix,
+            u64::try_from(now).unwrap_or(0).saturating_mul(1000),
+        )
+        .map_err(error)
     }
 
-    fn derive_idempotency_key(prefix: String, site_key: Vec<u8>, natural_key: String) -> Result<String> {
+    fn derive_idempotency_key(
+        prefix: String,
+        site_key: Vec<u8>,
+        natural_key: String,
+    ) -> Result<String> {
         id::derive(&prefix, &site_key, &natural_key).map_err(error)
     }
 
@@ -202,23 +239,43 @@ impl api::GuestReceiver for Receiver {
         webhook::parse_verifying_keys(&options.verify_keys)
             .map_err(|e| error(e.under("/options/verify_keys")))?;
         let mut registry = with_registry(|r| r.clone());
-        for (i, document) in std::mem::take(&mut options.contracts).into_iter().enumerate() {
+        for (i, document) in std::mem::take(&mut options.contracts)
+            .into_iter()
+            .enumerate()
+        {
             registry
                 .register_value(document)
                 .map_err(|e| error(e.under(&format!("/options/contracts/{i}"))))?;
         }
-        Ok(api::Receiver::new(Receiver { options: RefCell::new(options), registry }))
+        Ok(api::Receiver::new(Receiver {
+            options: RefCell::new(options),
+            registry,
+        }))
     }
 
-    fn receive(&self, body: Vec<u8>, headers: Vec<(String, String)>, now: Option<i64>) -> Result<Received> {
+    fn receive(
+        &self,
+        body: Vec<u8>,
+        headers: Vec<(String, String)>,
+        now: Option<i64>,
+    ) -> Result<Received> {
         let mut options = self.options.borrow_mut();
         options.now = now;
-        pipeline::receive(&body, &headers, &options, &self.registry).map(received).map_err(error)
+        pipeline::receive(&body, &headers, &options, &self.registry)
+            .map(received)
+            .map_err(error)
     }
 
-    fn verify(&self, body: Vec<u8>, headers: Vec<(String, String)>, now: Option<i64>) -> Result<Verified> {
+    fn verify(
+        &self,
+        body: Vec<u8>,
+        headers: Vec<(String, String)>,
+        now: Option<i64>,
+    ) -> Result<Verified> {
         let mut options = self.options.borrow_mut();
         options.now = now;
-        pipeline::verify(&body, &headers, &options).map(verified).map_err(error)
+        pipeline::verify(&body, &headers, &options)
+            .map(verified)
+            .map_err(error)
     }
 }

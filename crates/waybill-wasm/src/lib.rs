@@ -20,7 +20,11 @@ thread_local! {
 }
 
 fn with_registry<T>(f: impl FnOnce(&mut Registry) -> T) -> T {
-    REGISTRY.with(|cell| f(cell.borrow_mut().get_or_insert_with(Registry::with_builtins)))
+    REGISTRY.with(|cell| {
+        f(cell
+            .borrow_mut()
+            .get_or_insert_with(Registry::with_builtins))
+    })
 }
 
 fn registry_snapshot() -> Registry {
@@ -126,8 +130,9 @@ pub fn canonicalize(json: JsValue, options: &str) -> JsResult<String> {
 pub fn validate(event: JsValue, options: &str) -> JsResult<Object> {
     let options = options_of(options)?;
     let event = bytes_of(&event)?;
-    let validated = with_registry(|registry| pipeline::validate(Input::Bytes(&event), &options, registry))
-        .map_err(error_to_js)?;
+    let validated =
+        with_registry(|registry| pipeline::validate(Input::Bytes(&event), &options, registry))
+            .map_err(error_to_js)?;
     let out = Object::new();
     set(&out, "event_type", validated.event_type);
     set(&out, "version", validated.version);
@@ -139,8 +144,9 @@ pub fn validate(event: JsValue, options: &str) -> JsResult<Object> {
 pub fn sanitize(event: JsValue, options: &str) -> JsResult<Object> {
     let options = options_of(options)?;
     let event = bytes_of(&event)?;
-    let sanitized = with_registry(|registry| pipeline::sanitize(Input::Bytes(&event), &options, registry))
-        .map_err(error_to_js)?;
+    let sanitized =
+        with_registry(|registry| pipeline::sanitize(Input::Bytes(&event), &options, registry))
+            .map_err(error_to_js)?;
     let out = Object::new();
     set(&out, "body", sanitized.body);
     set(&out, "changes", changes_to_js(&sanitized.changes));
@@ -152,8 +158,9 @@ pub fn sanitize(event: JsValue, options: &str) -> JsResult<Object> {
 pub fn prepare(event: JsValue, options: &str) -> JsResult<Object> {
     let options = options_of(options)?;
     let event = bytes_of(&event)?;
-    let prepared = with_registry(|registry| pipeline::prepare(Input::Bytes(&event), &options, registry))
-        .map_err(error_to_js)?;
+    let prepared =
+        with_registry(|registry| pipeline::prepare(Input::Bytes(&event), &options, registry))
+            .map_err(error_to_js)?;
     let headers = Object::new();
     for (name, value) in &prepared.headers {
         set(&headers, name, value.as_str());
@@ -210,7 +217,10 @@ impl Receiver {
         webhook::parse_verifying_keys(&options.verify_keys)
             .map_err(|e| error_to_js(e.under("/options/verify_keys")))?;
         let mut registry = registry_snapshot();
-        for (i, document) in std::mem::take(&mut options.contracts).into_iter().enumerate() {
+        for (i, document) in std::mem::take(&mut options.contracts)
+            .into_iter()
+            .enumerate()
+        {
             registry
                 .register_value(document)
                 .map_err(|e| error_to_js(e.under(&format!("/options/contracts/{i}"))))?;
@@ -221,9 +231,13 @@ impl Receiver {
     /// As `receive`, at `now` (Unix seconds).
     pub fn receive(&mut self, body: JsValue, headers: Vec<String>, now: f64) -> JsResult<Object> {
         self.options.now = Some(now as i64);
-        let received =
-            pipeline::receive(&bytes_of(&body)?, &header_pairs(headers), &self.options, &self.registry)
-                .map_err(error_to_js)?;
+        let received = pipeline::receive(
+            &bytes_of(&body)?,
+            &header_pairs(headers),
+            &self.options,
+            &self.registry,
+        )
+        .map_err(error_to_js)?;
         Ok(received_to_js(received))
     }
 
@@ -266,21 +280,32 @@ pub fn idempotency_key(prefix: &str, now_ms: f64) -> JsResult<String> {
 
 /// The idempotency key derived from a site key and a natural key.
 #[wasm_bindgen(js_name = deriveIdempotencyKey)]
-pub fn derive_idempotency_key(prefix: &str, site_key: JsValue, natural_key: &str) -> JsResult<String> {
+pub fn derive_idempotency_key(
+    prefix: &str,
+    site_key: JsValue,
+    natural_key: &str,
+) -> JsResult<String> {
     id::derive(prefix, &bytes_of(&site_key)?, natural_key).map_err(error_to_js)
 }
 
 /// The registry's contracts: `[{event_type, version}]`.
 #[wasm_bindgen(js_name = listContracts)]
 pub fn list_contracts() -> Array {
-    with_registry(|registry| registry.list().into_iter().map(|c| contract_id_to_js(c)).collect())
+    with_registry(|registry| {
+        registry
+            .list()
+            .into_iter()
+            .map(|c| contract_id_to_js(c))
+            .collect()
+    })
 }
 
 /// Registers a contract document: `{event_type, version}`.
 #[wasm_bindgen(js_name = registerContract)]
 pub fn register_contract(document: JsValue) -> JsResult<Object> {
     let document = bytes_of(&document)?;
-    let contract = with_registry(|registry| registry.register_json(&document)).map_err(error_to_js)?;
+    let contract =
+        with_registry(|registry| registry.register_json(&document)).map_err(error_to_js)?;
     Ok(contract_id_to_js(&contract))
 }
 
