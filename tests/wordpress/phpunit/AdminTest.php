@@ -192,6 +192,28 @@ final class AdminTest extends TestCase {
 		$this->assertStringContainsString( '<td>1</td>', $page['body'] );
 	}
 
+	public function test_leads_page_neutralizes_bidi_controls_and_keeps_the_stored_value() {
+		$this->require_extension();
+		$name = "Eve \u{202E}gpj.exe\u{202C} \u{2067}x\u{2069}";
+		$key  = \Waybill_Forms::capture( array_merge( $this->lead_fields( 'bidi' ), array( 'name' => $name ) ), 'token-' . uniqid() );
+		$this->assertIsString( $key, is_wp_error( $key ) ? $key->get_error_code() : '' );
+
+		$page = $this->http( 'GET', admin_url( 'admin.php?page=waybill-leads' ), null, array(), $this->login( 'admin' ) );
+
+		$this->assertSame( 200, $page['status'] );
+		foreach ( array( "\u{202A}", "\u{202B}", "\u{202C}", "\u{202D}", "\u{202E}", "\u{2066}", "\u{2067}", "\u{2068}", "\u{2069}" ) as $control ) {
+			$this->assertStringNotContainsString( $control, $page['body'] );
+		}
+		$this->assertStringContainsString( '<bdi>Eve [U+202E]gpj.exe[U+202C] [U+2067]x[U+2069]</bdi>', $page['body'] );
+		global $wpdb;
+		$this->assertSame( $name, $wpdb->get_var( $wpdb->prepare( 'SELECT name FROM ' . \Waybill_Schema::table( 'leads' ) . ' WHERE idempotency_key = %s', $key ) ), 'stored raw data is unchanged' );
+
+		$event = $this->rows()[0];
+		$detail = $this->http( 'GET', admin_url( 'admin.php?page=waybill&event=' . $event->id ), null, array(), $this->login( 'admin' ) );
+		$this->assertSame( 200, $detail['status'] );
+		$this->assertStringNotContainsString( "\u{202E}", $detail['body'] );
+	}
+
 	public function test_send_test_event_button_delivers_to_that_endpoint() {
 		$this->require_extension();
 		$jar   = $this->login( 'admin' );

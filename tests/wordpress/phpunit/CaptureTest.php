@@ -154,6 +154,55 @@ final class CaptureTest extends TestCase {
 		$this->assertCount( 0, $this->rows() );
 	}
 
+	public function test_honeypot_sent_as_an_array_or_other_type_counts_as_a_bot() {
+		$this->require_extension();
+		$form = array_merge( $this->lead_fields( 'hp' ), array( 'consent' => '1', 'form_token' => $this->form_token() ) );
+		$url  = getenv( 'WAYBILL_WP_URL' ) . '/wp-json/waybill/v1/leads';
+
+		$encoded = $this->http( 'POST', $url, http_build_query( $form ) . '&website%5B%5D=x', array( 'Content-Type: application/x-www-form-urlencoded' ) );
+		$this->assertSame( 200, $encoded['status'], $encoded['body'] );
+		$this->assertArrayNotHasKey( 'id', json_decode( $encoded['body'], true ) );
+
+		foreach ( array( array( 'x' ), array( 'a' => 'b' ), 1, true, '0' ) as $value ) {
+			$json = $this->submit_lead( array_merge( $this->lead_fields( 'hp' ), array( 'website' => $value, 'form_token' => $this->form_token() ) ) );
+			$this->assertSame( 200, $json['status'], $json['body'] );
+			$this->assertArrayNotHasKey( 'id', $json['json'], 'honeypot ' . wp_json_encode( $value ) );
+		}
+
+		$this->assertCount( 0, $this->rows() );
+		global $wpdb;
+		$this->assertSame( '0', $wpdb->get_var( 'SELECT COUNT(*) FROM ' . \Waybill_Schema::table( 'leads' ) ) );
+
+		$this->assertFalse( \Waybill_Forms::honeypot_filled( null ) );
+		$this->assertFalse( \Waybill_Forms::honeypot_filled( '' ) );
+	}
+
+	public function test_invalid_utf8_in_a_form_encoded_field_is_a_field_error_and_stores_nothing() {
+		$this->require_extension();
+		$form = array_merge( $this->lead_fields( 'utf8' ), array( 'consent' => '1', 'form_token' => $this->form_token() ) );
+		unset( $form['name'] );
+		$response = $this->http(
+			'POST',
+			getenv( 'WAYBILL_WP_URL' ) . '/wp-json/waybill/v1/leads',
+			'name=%FF%FE&' . http_build_query( $form ),
+			array( 'Content-Type: application/x-www-form-urlencoded' )
+		);
+		$json = json_decode( $response['body'], true );
+
+		$this->assertSame( 422, $response['status'], $response['body'] );
+		$this->assertSame( 'waybill_invalid_fields', $json['code'] );
+		$this->assertArrayHasKey( 'name', $json['data']['fields'] );
+		$this->assertSame( 'input.invalid_utf8', $json['data']['errors'][0]['code'] );
+		$this->assertSame( '/data/name', $json['data']['errors'][0]['pointer'] );
+		$this->assertCount( 0, $this->rows() );
+		global $wpdb;
+		$this->assertSame( '0', $wpdb->get_var( 'SELECT COUNT(*) FROM ' . \Waybill_Schema::table( 'leads' ) ) );
+
+		$direct = \Waybill_Forms::capture( array_merge( $this->lead_fields( 'utf8' ), array( 'company' => "Caf\xE9" ) ), 'token-utf8' );
+		$this->assertWPError( $direct );
+		$this->assertSame( 'input.invalid_utf8', $direct->get_error_code() );
+	}
+
 	public function test_anonymous_submission_without_form_token_is_refused() {
 		$this->require_extension();
 		$response = $this->submit_lead( $this->lead_fields() );

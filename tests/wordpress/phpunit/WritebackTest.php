@@ -130,6 +130,81 @@ final class WritebackTest extends TestCase {
 		$this->assertSame( 'waybill_unsupported_event', json_decode( $response['body'], true )['code'] );
 	}
 
+	public function test_a_webhook_id_longer_than_191_bytes_is_applied_once_and_not_truncated() {
+		$this->require_extension();
+		$prefix = 'msg_' . str_repeat( 'a', 187 );
+		$this->assertSame( 191, strlen( $prefix ) );
+		$first_id  = $prefix . str_repeat( 'b', 40 );
+		$second_id = $prefix . str_repeat( 'c', 40 );
+		$one       = $this->submitted_lead();
+		$two       = $this->submitted_lead();
+
+		$first  = $this->post_signed( $this->classification( $one->idempotency_key ), null, null, $first_id );
+		$repeat = $this->post_signed( $this->classification( $one->idempotency_key ), null, null, $first_id );
+		$second = $this->post_signed( $this->classification( $two->idempotency_key ), null, null, $second_id );
+
+		$this->assertSame( 200, $first['status'], $first['body'] );
+		$this->assertSame( 'applied', json_decode( $first['body'], true )['status'] );
+		$this->assertSame( 200, $repeat['status'], $repeat['body'] );
+		$this->assertSame( 'duplicate', json_decode( $repeat['body'], true )['status'] );
+		$this->assertSame( 200, $second['status'], $second['body'] );
+		$this->assertSame( 'applied', json_decode( $second['body'], true )['status'], 'an id sharing the first 191 bytes is a different id' );
+		$this->assertSame( $second_id, json_decode( $this->lead( (int) $two->id )->classification, true )['webhook_id'] );
+
+		global $wpdb;
+		$inbound = \Waybill_Schema::table( 'inbound' );
+		$this->assertSame( '2', $wpdb->get_var( "SELECT COUNT(*) FROM {$inbound} WHERE status = 'done'" ) );
+		$this->assertSame( '0', $wpdb->get_var( "SELECT COUNT(*) FROM {$inbound} WHERE status = 'processing'" ) );
+	}
+
+	public function test_webhook_ids_differing_only_in_letter_case_are_different_ids() {
+		$this->require_extension();
+		$one = $this->submitted_lead();
+		$two = $this->submitted_lead();
+
+		$lower = $this->post_signed( $this->classification( $one->idempotency_key ), null, null, 'msg_casetest' );
+		$upper = $this->post_signed( $this->classification( $two->idempotency_key ), null, null, 'MSG_CASETEST' );
+
+		$this->assertSame( 'applied', json_decode( $lower['body'], true )['status'], $lower['body'] );
+		$this->assertSame( 'applied', json_decode( $upper['body'], true )['status'], $upper['body'] );
+	}
+
+	public function test_a_stale_processing_claim_becomes_retryable() {
+		$this->require_extension();
+		global $wpdb;
+		$inbound = \Waybill_Schema::table( 'inbound' );
+		$lead    = $this->submitted_lead();
+		$event   = $this->classification( $lead->idempotency_key );
+
+		// A claim made just now is still in progress: retry later.
+		$wpdb->insert( $inbound, array( 'webhook_id' => \Waybill_Writeback::dedup_key( $event['idempotency_key'] ), 'event_type' => 'lead.classified', 'status' => 'processing', 'received_at' => gmdate( 'Y-m-d H:i:s' ) ) );
+		$busy = $this->post_signed( $event );
+		$this->assertSame( 503, $busy['status'], $busy['body'] );
+		$this->assertSame( '5', $busy['headers']['retry-after'] );
+
+		// A claim left behind by a request that died is taken over by the retry.
+		$wpdb->update( $inbound, array( 'received_at' => gmdate( 'Y-m-d H:i:s', time() - HOUR_IN_SECONDS ) ), array( 'status' => 'processing' ) );
+		$retry = $this->post_signed( $event );
+		$this->assertSame( 200, $retry['status'], $retry['body'] );
+		$this->assertSame( 'applied', json_decode( $retry['body'], true )['status'] );
+		$this->assertNotNull( $this->lead( (int) $lead->id )->classified_at );
+		$this->assertSame( 'done', $wpdb->get_var( "SELECT status FROM {$inbound}" ) );
+
+		$again = $this->post_signed( $event );
+		$this->assertSame( 'duplicate', json_decode( $again['body'], true )['status'] );
+	}
+
+	public function test_schema_step_hashes_raw_ids_stored_by_version_1() {
+		global $wpdb;
+		$inbound = \Waybill_Schema::table( 'inbound' );
+		$wpdb->insert( $inbound, array( 'webhook_id' => 'msg_from_version_1', 'event_type' => 'lead.classified', 'status' => 'done', 'result' => 'lead:1', 'received_at' => gmdate( 'Y-m-d H:i:s' ) ) );
+
+		\Waybill_Schema::hash_inbound_ids();
+		\Waybill_Schema::hash_inbound_ids();
+
+		$this->assertSame( \Waybill_Writeback::dedup_key( 'msg_from_version_1' ), $wpdb->get_var( "SELECT webhook_id FROM {$inbound}" ) );
+	}
+
 	/**
 	 * A lead captured through the form path.
 	 *
@@ -203,20 +278,22 @@ final class WritebackTest extends TestCase {
 	 * @param array       $event     Envelope.
 	 * @param string|null $secret    Secret; default the site's inbound secret.
 	 * @param int|null    $timestamp Signature time.
+	 * @param string|null $id        webhook-id; default the envelope's idempotency key.
 	 * @return array
 	 */
-	private function post_signed( array $event, $secret = null, $timestamp = null ) {
+	private function post_signed( array $event, $secret = null, $timestamp = null, $id = null ) {
 		$secret    = null === $secret ? getenv( 'WAYBILL_INBOUND_SECRET' ) : $secret;
 		$timestamp = null === $timestamp ? time() : $timestamp;
+		$id        = null === $id ? $event['idempotency_key'] : $id;
 		$body      = wp_json_encode( $event, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE );
-		$signature = base64_encode( hash_hmac( 'sha256', $event['idempotency_key'] . '.' . $timestamp . '.' . $body, base64_decode( substr( $secret, 6 ) ), true ) );
+		$signature = base64_encode( hash_hmac( 'sha256', $id . '.' . $timestamp . '.' . $body, base64_decode( substr( $secret, 6 ) ), true ) );
 		return $this->http(
 			'POST',
 			rest_url( 'waybill/v1/writeback' ),
 			$body,
 			array(
 				'Content-Type: application/json',
-				'webhook-id: ' . $event['idempotency_key'],
+				'webhook-id: ' . $id,
 				'webhook-timestamp: ' . $timestamp,
 				'webhook-signature: v1,' . $signature,
 			)

@@ -155,8 +155,7 @@ final class Waybill_Forms {
 		}
 
 		// A filled honeypot gets a polite answer and nothing is stored.
-		$honeypot = $request->get_param( self::HONEYPOT_FIELD );
-		if ( is_string( $honeypot ) && '' !== $honeypot ) {
+		if ( self::honeypot_filled( $request->get_param( self::HONEYPOT_FIELD ) ) ) {
 			return new WP_REST_Response( array( 'status' => 'accepted' ), 200 );
 		}
 
@@ -195,6 +194,55 @@ final class Waybill_Forms {
 	}
 
 	/**
+	 * Whether the honeypot holds anything: any value other than absent, null,
+	 * '' or false counts as a bot, whatever its type (`website[]=x` arrives as
+	 * an array, JSON may send numbers, objects or `true`).
+	 *
+	 * @param mixed $value Honeypot parameter.
+	 * @return bool
+	 */
+	public static function honeypot_filled( $value ) {
+		if ( null === $value || false === $value || '' === $value ) {
+			return false;
+		}
+		return true;
+	}
+
+	/**
+	 * Fields whose value is not valid UTF-8, as the core reports them.
+	 *
+	 * Checked before the lead row is written: MySQL refuses such text, which
+	 * would otherwise surface as a server error instead of a field error.
+	 *
+	 * @param array $data Form data.
+	 * @return WP_Error|null `input.invalid_utf8` with one violation per field.
+	 */
+	private static function invalid_utf8( array $data ) {
+		$errors = array();
+		foreach ( self::FIELDS as $field ) {
+			if ( isset( $data[ $field ] ) && is_string( $data[ $field ] ) && ! preg_match( '//u', $data[ $field ] ) ) {
+				$errors[] = array(
+					'code'    => 'input.invalid_utf8',
+					'pointer' => '/data/' . $field,
+					'message' => 'the value is not valid UTF-8',
+				);
+			}
+		}
+		if ( empty( $errors ) ) {
+			return null;
+		}
+		return new WP_Error(
+			'input.invalid_utf8',
+			__( 'Please check the highlighted fields.', 'waybill' ),
+			array(
+				'status'  => 422,
+				'pointer' => $errors[0]['pointer'],
+				'errors'  => $errors,
+			)
+		);
+	}
+
+	/**
 	 * Stores the lead and captures `lead.submitted`, both or neither.
 	 *
 	 * The idempotency key comes from the form token (or the user) and the field
@@ -206,6 +254,10 @@ final class Waybill_Forms {
 	 */
 	public static function capture( array $data, $token ) {
 		global $wpdb;
+		$invalid = self::invalid_utf8( $data );
+		if ( $invalid ) {
+			return $invalid;
+		}
 		$user_id = get_current_user_id();
 		$natural = ( $user_id ? 'user:' . $user_id . '|' . (int) floor( time() / HOUR_IN_SECONDS ) : 'token:' . $token )
 			. '|' . hash( 'sha256', (string) wp_json_encode( $data ) );
@@ -350,6 +402,8 @@ final class Waybill_Forms {
 			case 'schema.max_length':
 			case 'input.string_too_long':
 				return __( 'This value is too long.', 'waybill' );
+			case 'input.invalid_utf8':
+				return __( 'This value contains characters that could not be read.', 'waybill' );
 			default:
 				return __( 'This value is not valid.', 'waybill' );
 		}

@@ -13,7 +13,7 @@ defined( 'ABSPATH' ) || exit;
 final class Waybill_Schema {
 
 	/** Bump when a table changes; add a step to upgrade_steps() when data must move. */
-	const DB_VERSION = 1;
+	const DB_VERSION = 2;
 	const OPTION     = 'waybill_db_version';
 
 	/**
@@ -31,7 +31,8 @@ final class Waybill_Schema {
 	 * Activation: create tables and schedule the worker.
 	 */
 	public static function activate() {
-		self::install();
+		// From the installed version, so that a reactivation does not repeat data steps.
+		self::install( (int) get_option( self::OPTION, 0 ) );
 		Waybill_Triggers::schedule();
 	}
 
@@ -71,7 +72,22 @@ final class Waybill_Schema {
 	 */
 	private static function upgrade_steps() {
 		// Version 1 is the first schema; later versions add `version => callable` here.
-		return array();
+		return array(
+			2 => array( __CLASS__, 'hash_inbound_ids' ),
+		);
+	}
+
+	/**
+	 * Version 2: `inbound.webhook_id` holds the SHA-256 of the webhook-id
+	 * (see Waybill_Writeback::dedup_key()), not the raw id. Rows stored raw by
+	 * version 1 are converted so that a retry of an applied id stays a duplicate
+	 * (rows that already hold a key are left alone, so the step can run twice);
+	 * a claim left in `processing` becomes retryable once it is stale.
+	 */
+	public static function hash_inbound_ids() {
+		global $wpdb;
+		$table = self::table( 'inbound' );
+		$wpdb->query( "UPDATE {$table} SET webhook_id = SHA2(webhook_id, 256) WHERE CHAR_LENGTH(webhook_id) <> 64 OR CAST(webhook_id AS BINARY) REGEXP '[^0-9a-f]'" ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 	}
 
 	/**
@@ -85,6 +101,9 @@ final class Waybill_Schema {
 		$attempts = self::table( 'attempts' );
 		$leads    = self::table( 'leads' );
 		$inbound  = self::table( 'inbound' );
+
+		// inbound.webhook_id holds Waybill_Writeback::dedup_key() (SHA-256 hex of
+		// the webhook-id), never the raw id, so it is never truncated.
 
 		return array(
 			"CREATE TABLE {$events} (

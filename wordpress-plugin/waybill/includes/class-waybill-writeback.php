@@ -63,6 +63,31 @@ final class Waybill_Writeback {
 	}
 
 	/**
+	 * Seconds after which a `processing` claim is considered abandoned (the
+	 * request that made it died or timed out) and a retry may take it over.
+	 */
+	const STALE_CLAIM_SECONDS = 120;
+
+	/**
+	 * The dedup key stored in `inbound.webhook_id` for a webhook-id.
+	 *
+	 * The column is varchar(191) with the site's case- and accent-insensitive
+	 * collation, while the core accepts ids of up to 256 bytes of any UTF-8.
+	 * Storing the raw id would let MySQL truncate long ids (non-strict mode:
+	 * the claim row then never matches again and stays `processing`) and
+	 * would make ids that differ only after byte 191, in letter case or in
+	 * accents collide. So the unique key is the SHA-256 of the exact id bytes:
+	 * always 64 lowercase hex characters, never truncated, compared exactly.
+	 * The raw id stays in the lead's classification and the draft's provenance.
+	 *
+	 * @param string $id webhook-id.
+	 * @return string
+	 */
+	public static function dedup_key( $id ) {
+		return hash( 'sha256', (string) $id );
+	}
+
+	/**
 	 * Applies an inbound event unless its webhook-id was applied before.
 	 *
 	 * @param array  $received Result of receive.
@@ -73,32 +98,55 @@ final class Waybill_Writeback {
 		global $wpdb;
 		$table = Waybill_Schema::table( 'inbound' );
 		$id    = (string) $received['id'];
+		$key   = self::dedup_key( $id );
+		$now   = gmdate( 'Y-m-d H:i:s' );
 
 		$claimed = $wpdb->query(
 			$wpdb->prepare(
 				"INSERT INTO {$table} (webhook_id, event_type, status, received_at) VALUES (%s, %s, 'processing', %s) ON DUPLICATE KEY UPDATE id = id", // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
-				$id,
+				$key,
 				$type,
-				gmdate( 'Y-m-d H:i:s' )
+				$now
 			)
 		);
 		if ( 1 !== (int) $claimed ) {
-			$existing = $wpdb->get_row( $wpdb->prepare( "SELECT status, result FROM {$table} WHERE webhook_id = %s", $id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+			$existing = $wpdb->get_row( $wpdb->prepare( "SELECT status, result FROM {$table} WHERE webhook_id = %s", $key ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 			if ( $existing && 'done' === $existing->status ) {
 				return new WP_REST_Response( array( 'status' => 'duplicate', 'result' => $existing->result ), 200 );
 			}
-			$response = new WP_REST_Response( array( 'status' => 'in_progress' ), 503 );
-			$response->header( 'Retry-After', '5' );
-			return $response;
+			// A claim older than the stale limit belongs to a request that died
+			// before finishing: take it over atomically (only one retry can match
+			// the old timestamp) instead of answering 503 forever.
+			$stale_after = max( 1, (int) apply_filters( 'waybill_writeback_stale_after', self::STALE_CLAIM_SECONDS ) );
+			$taken       = $existing ? $wpdb->query(
+				$wpdb->prepare(
+					"UPDATE {$table} SET received_at = %s, event_type = %s WHERE webhook_id = %s AND status = 'processing' AND received_at < %s", // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+					$now,
+					$type,
+					$key,
+					gmdate( 'Y-m-d H:i:s', time() - $stale_after )
+				)
+			) : 0;
+			if ( 1 !== (int) $taken ) {
+				$response = new WP_REST_Response( array( 'status' => 'in_progress' ), 503 );
+				$response->header( 'Retry-After', '5' );
+				return $response;
+			}
 		}
 
 		$handler = self::HANDLERS[ $type ];
-		$result  = self::$handler( self::event_of( $received ), $received );
+		try {
+			$result = self::$handler( self::event_of( $received ), $received );
+		} catch ( Throwable $e ) {
+			// Release the claim so that a retry is not stuck behind it.
+			$wpdb->delete( $table, array( 'webhook_id' => $key ), array( '%s' ) );
+			throw $e;
+		}
 		if ( is_wp_error( $result ) ) {
-			$wpdb->delete( $table, array( 'webhook_id' => $id ), array( '%s' ) );
+			$wpdb->delete( $table, array( 'webhook_id' => $key ), array( '%s' ) );
 			return $result;
 		}
-		$wpdb->update( $table, array( 'status' => 'done', 'result' => $result ), array( 'webhook_id' => $id ), array( '%s', '%s' ), array( '%s' ) );
+		$wpdb->update( $table, array( 'status' => 'done', 'result' => $result ), array( 'webhook_id' => $key ), array( '%s', '%s' ), array( '%s' ) );
 		do_action( 'waybill_writeback_applied', $type, $result, $received );
 		return new WP_REST_Response( array( 'status' => 'applied', 'result' => $result ), 200 );
 	}

@@ -37,6 +37,41 @@ final class Waybill_Admin {
 	);
 
 	/**
+	 * Bidi controls that reorder the text around them (U+202A–U+202E embeddings
+	 * and overrides, U+2066–U+2069 isolates).
+	 */
+	const BIDI_CONTROLS = array( "\u{202A}", "\u{202B}", "\u{202C}", "\u{202D}", "\u{202E}", "\u{2066}", "\u{2067}", "\u{2068}", "\u{2069}" );
+
+	/**
+	 * Escapes stored raw input (form fields, keys, bodies) for display.
+	 *
+	 * Bidi controls are shown as a visible `[U+202E]` marker instead of acting
+	 * on the page, so a value cannot disguise itself or reorder its neighbours;
+	 * the value is also isolated in `<bdi>`. Only the display changes: the
+	 * stored data stays as it was received.
+	 *
+	 * @param mixed $value Stored value.
+	 * @return string HTML.
+	 */
+	public static function esc_raw( $value ) {
+		$map = array();
+		foreach ( self::BIDI_CONTROLS as $char ) {
+			$map[ $char ] = sprintf( '[U+%04X]', self::code_point( $char ) );
+		}
+		return '<bdi>' . esc_html( strtr( (string) $value, $map ) ) . '</bdi>';
+	}
+
+	/**
+	 * The code point of one three-byte UTF-8 character.
+	 *
+	 * @param string $char Character.
+	 * @return int
+	 */
+	private static function code_point( $char ) {
+		return ( ( ord( $char[0] ) & 0x0F ) << 12 ) | ( ( ord( $char[1] ) & 0x3F ) << 6 ) | ( ord( $char[2] ) & 0x3F );
+	}
+
+	/**
 	 * Hooks menus, notices and actions.
 	 */
 	public static function init() {
@@ -556,7 +591,7 @@ final class Waybill_Admin {
 		);
 		echo '<table class="widefat striped" style="max-width:60em"><tbody>';
 		foreach ( $fields as $label => $value ) {
-			printf( '<tr><th scope="row">%s</th><td>%s</td></tr>', esc_html( $label ), esc_html( $value ) );
+			printf( '<tr><th scope="row">%s</th><td>%s</td></tr>', esc_html( $label ), self::esc_raw( $value ) ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- esc_raw escapes.
 		}
 		echo '</tbody></table>';
 
@@ -581,7 +616,7 @@ final class Waybill_Admin {
 					esc_html( number_format_i18n( (int) $attempt->duration_ms ) ),
 					esc_html( $attempt->http_status ? (string) $attempt->http_status : '—' ),
 					esc_html( $attempt->error_code ),
-					esc_html( $attempt->response_excerpt )
+					self::esc_raw( $attempt->response_excerpt ) // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- esc_raw escapes.
 				);
 			}
 			echo '</tbody></table>';
@@ -589,9 +624,9 @@ final class Waybill_Admin {
 
 		echo '<h2>' . esc_html__( 'Outgoing body (canonical JSON)', 'waybill' ) . '</h2>';
 		$pretty = json_decode( (string) $row->body, false, 512, JSON_BIGINT_AS_STRING );
-		echo '<pre class="waybill-json" style="white-space:pre-wrap;max-width:80em">' . esc_html( null === $pretty ? (string) $row->body : (string) wp_json_encode( $pretty, JSON_PRETTY_PRINT | JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE ) ) . '</pre>';
+		echo '<pre class="waybill-json" style="white-space:pre-wrap;max-width:80em">' . self::esc_raw( null === $pretty ? (string) $row->body : (string) wp_json_encode( $pretty, JSON_PRETTY_PRINT | JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE ) ) . '</pre>'; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- esc_raw escapes.
 		echo '<h2>' . esc_html__( 'Captured input', 'waybill' ) . '</h2>';
-		echo '<pre class="waybill-json" style="white-space:pre-wrap;max-width:80em">' . esc_html( (string) $row->input ) . '</pre></div>';
+		echo '<pre class="waybill-json" style="white-space:pre-wrap;max-width:80em">' . self::esc_raw( (string) $row->input ) . '</pre></div>'; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- esc_raw escapes.
 	}
 
 	/**
@@ -617,12 +652,12 @@ final class Waybill_Admin {
 				'<tr><td>%d</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td><code>%s</code></td><td><a href="%s"><code>%s</code></a></td></tr>',
 				(int) $row->id,
 				esc_html( $row->created_at ),
-				esc_html( $row->name ),
-				esc_html( $row->email ),
-				esc_html( $row->company ),
-				esc_html( $class ? $class : '—' ),
+				self::esc_raw( $row->name ), // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- esc_raw escapes.
+				self::esc_raw( $row->email ), // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- esc_raw escapes.
+				self::esc_raw( $row->company ), // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- esc_raw escapes.
+				self::esc_raw( $class ? $class : '—' ), // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- esc_raw escapes.
 				esc_url( add_query_arg( array( 'page' => 'waybill', 's' => $row->idempotency_key ), admin_url( 'admin.php' ) ) ),
-				esc_html( $row->idempotency_key )
+				self::esc_raw( $row->idempotency_key ) // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- esc_raw escapes.
 			);
 		}
 		if ( empty( $rows ) ) {

@@ -249,7 +249,7 @@ class Waybill_Events_Table extends WP_List_Table {
 		if ( in_array( $item->status, array( Waybill_Outbox::DEAD, Waybill_Outbox::PENDING, Waybill_Outbox::DELIVERED ), true ) ) {
 			$actions['replay'] = sprintf( '<a href="%s">%s</a>', esc_url( Waybill_Admin::replay_url( (int) $item->id ) ), esc_html__( 'Replay', 'waybill' ) );
 		}
-		return sprintf( '<a href="%s"><code>%s</code></a>', esc_url( $view ), esc_html( $item->idempotency_key ) ) . $this->row_actions( $actions );
+		return sprintf( '<a href="%s"><code>%s</code></a>', esc_url( $view ), Waybill_Admin::esc_raw( $item->idempotency_key ) ) . $this->row_actions( $actions );
 	}
 
 	/**
@@ -274,7 +274,7 @@ class Waybill_Events_Table extends WP_List_Table {
 		if ( 'endpoint_id' === $column_name && '' === $item->endpoint_id ) {
 			return '&mdash;';
 		}
-		return esc_html( isset( $item->$column_name ) ? (string) $item->$column_name : '' );
+		return Waybill_Admin::esc_raw( isset( $item->$column_name ) ? (string) $item->$column_name : '' );
 	}
 
 	/**
