@@ -205,6 +205,7 @@ case(F, "an empty signature header counts as missing", "verify", {"body": compac
 case(F, "a signature that is not base64 is malformed", "verify", {"body": compact, "headers": hdrs("msg_rx", NOW, "v1,***"), "options": opts_a}, err("signature.malformed", "/headers/webhook-signature"))
 case(F, "a v1 signature of the wrong length is malformed", "verify", {"body": compact, "headers": hdrs("msg_rx", NOW, "v1," + base64.b64encode(b"short").decode()), "options": opts_a}, err("signature.malformed", "/headers/webhook-signature"))
 case(F, "a bad version token is malformed", "verify", {"body": compact, "headers": hdrs("msg_rx", NOW, "v-1," + rsig[3:]), "options": opts_a}, err("signature.malformed", "/headers/webhook-signature"))
+case(F, "an unreadable token next to a valid signature is skipped", "verify", {"body": compact, "headers": hdrs("msg_rx", NOW, "v1,AAAA junk " + rsig), "options": opts_a}, ok({"id": "msg_rx", "timestamp": NOW}))
 case(F, "unknown versions are skipped", "verify", {"body": compact, "headers": hdrs("msg_rx", NOW, "v2,Zm9v " + rsig), "options": opts_a}, ok({"id": "msg_rx", "timestamp": NOW}))
 case(F, "only unknown versions is a mismatch", "verify", {"body": compact, "headers": hdrs("msg_rx", NOW, "v2,Zm9v"), "options": opts_a}, err("signature.mismatch", "/headers/webhook-signature"))
 case(F, "a wrong key is a mismatch", "verify", {"body": compact, "headers": hdrs("msg_rx", NOW, rsig), "options": {"verify_keys": [SECRET_B], "now": NOW}}, err("signature.mismatch", "/headers/webhook-signature"))
@@ -294,6 +295,7 @@ for ts, good in [("2024-02-29T12:00:00Z", True), ("2026-01-01T00:00:00.123456Z",
     case(F, f"timestamp {ts!r}", "validate", {"event": j(dict(base, timestamp=ts))}, expect)
 case(F, "rejects consent that is not a boolean", "validate", {"event": j(dict(base, consent="yes"))}, verr(("envelope.invalid_field", "/consent")))
 case(F, "accepts an integer actor", "validate", {"event": j(dict(base, actor=17))}, ok({"event_type": "lead.submitted", "version": "1.0"}))
+case(F, "rejects a source hiding a bidi override", "validate", {"event": j(dict(base, source="\u202egnp.exe"))}, verr(("envelope.invalid_field", "/source")))
 case(F, "rejects an empty source", "validate", {"event": j(dict(base, source=" "))}, verr(("envelope.invalid_field", "/source")))
 case(F, "rejects data that is not an object", "validate", {"event": j(dict(base, data=[1]))}, verr(("envelope.invalid_field", "/data")))
 case(F, "rejects metadata that is not an object", "validate", {"event": j(dict(base, metadata="x"))}, verr(("envelope.invalid_field", "/metadata")))
@@ -434,6 +436,16 @@ san("html: paragraphs become lines and entities decode", "html", "<p>Fish &amp; 
 san("html: numeric entities decode", "html", "caf&#233; &#x2713;", "café ✓", ["entities_decoded"])
 san("html: styles go with their content", "html", "<style>p{}</style>Text", "Text", ["tags_stripped"])
 san("html: unknown entities stay", "html", "&bogus; & more", "&bogus; & more", [])
+san("html: entities nested past every pass never yield a tag", "html", "&" + "amp;" * 7 + "lt;img src=x onerror=alert(3)&" + "amp;" * 7 + "gt;", "img src=x onerror=alert(3)", ["entities_decoded", "tags_stripped"])
+san("text: a quoted > inside a tag does not end it", "text", '<a title=">" onmouseover="alert(4)">x</a>', "x", ["tags_stripped"])
+san("text: a tag that never closes runs to the end", "text", "hello <img src=x onerror=alert(1) ", "hello", ["tags_stripped", "trimmed"])
+san("text: an unclosed comment runs to the end", "text", "a<!-- b", "a", ["tags_stripped"])
+san("text: hidden tag characters are removed", "text", "hi\U000E0041\U000E0042", "hi", ["invisible_removed"])
+san("text: a flag emoji keeps its tag characters", "text", "\U0001F3F4\U000E0067\U000E0062\U000E0073\U000E0063\U000E0074\U000E007F", "\U0001F3F4\U000E0067\U000E0062\U000E0073\U000E0063\U000E0074\U000E007F", [])
+san("text: Hangul fillers are removed", "text", "\u3164x\u115f", "x", ["invisible_removed"])
+san("url: an entity-encoded javascript scheme is removed", "url", "javascript&colon;alert(1)", "", ["unsafe_url_removed"])
+san("url: a numeric-entity scheme is removed", "url", "javascript&#58;alert(1)", "", ["unsafe_url_removed"])
+san("email: tags are stripped", "email", '"<svg/onload=alert(2)>"@x.com', '""@x.com', ["tags_stripped"])
 san("raw: nothing changes", "raw", "  <b>\u0000raw\u200b  ", "  <b>\u0000raw\u200b  ", [])
 
 lead_dirty = with_data(base, name="  Ada <b>Lovelace</b> ", message="Hi\r\nthere", email="Ada@Example.com")
@@ -495,6 +507,9 @@ meta_h = prepared_event(idempotency_key=dkey)
 meta_h["metadata"]["site"] = keyed_hash("https://example.com")
 case(F, "privacy: metadata fields can be hashed too", "prepare", {"event": j(partial), "options": dict(popts, secrets=[], privacy={"/metadata/site": "hash"})},
      ok({"body": canonical(meta_h), "idempotency_key": dkey, "headers": {"content-type": "application/json", "webhook-id": dkey}, "changes": []}))
+case(F, "privacy: hashing refuses a short site key", "prepare", {"event": j(dict(partial, idempotency_key=KEY1)), "options": {"now": NOW, "site_key": "x", "privacy": {"/data/email": "hash"}}}, err("secret.invalid_site_key", "/options/site_key"))
+case(F, "privacy: overrides outside data and metadata are refused", "prepare", {"event": j(partial), "options": {"now": NOW, "privacy": {"/actor": "drop"}}}, err("options.invalid", "/options/privacy"))
+case(F, "now outside the years 1970 to 9999 is refused", "prepare", {"event": j(partial), "options": {"now": 253402300800}}, err("options.invalid", "/options/now"))
 case(F, "privacy: hashing needs a site key", "prepare", {"event": j(dict(partial, idempotency_key=KEY1)), "options": {"now": NOW, "privacy": {"/data/email": "hash"}}}, err("secret.invalid_site_key", "/options/site_key"))
 case(F, "privacy: an unknown mode is refused", "prepare", {"event": j(partial), "options": {"now": NOW, "privacy": {"/data/email": "blur"}}}, err("options.invalid", "/options/privacy"))
 case(F, "fills version and timestamp from now", "prepare", {"event": j(dict(without(partial, "timestamp"), idempotency_key=KEY1)), "options": {"now": NOW + 61}},
@@ -599,6 +614,11 @@ dcase("a breaking change under a minor bump is flagged", "1.1", lambda s: s["pro
 dcase("a description change needs nothing", "1.0", lambda s: s["properties"]["name"].update(description="Full name"), False, "none", "none", True, [])
 dcase("several changes each get a reason", "2.0", lambda s: (s["properties"].pop("tier"), s["properties"]["name"].update(maxLength=120), s["properties"].update(city={"type": "string"})), True, "major", "major", True,
       [("/data/tier", "field_removed", True), ("/data/city", "optional_field_added", False), ("/data/name", "limit_loosened", False)])
+dcase("requiring a name no property describes is major", "2.0", lambda s: s["required"].append("zzz"), True, "major", "major", True, [("/data/zzz", "field_made_required", True)])
+case(F, "additionalProperties from open to a schema is major", "diff", {"old": j(open_c), "new": j(variant("2.0", lambda s: s.update(additionalProperties={"type": "integer"})))},
+     ok({"breaking": True, "bump": "major", "declared": "major", "version_ok": True, "changes": [{"pointer": "/data/*", "kind": "additional_properties_tightened", "breaking": True}]}))
+down = copy.deepcopy(base_c); down["version"] = "0.9"
+case(F, "a lower version is never ok", "diff", {"old": j(base_c), "new": j(down)}, ok({"breaking": False, "bump": "none", "declared": "none", "version_ok": False, "changes": []}))
 case(F, "comparing different event types fails", "diff", {"old": j(base_c), "new": j(dict(base_c, event_type="lead.updated"))}, err("contract.mismatch", "/event_type"))
 case(F, "an invalid contract points at its side", "diff", {"old": j(base_c), "new": "{}"}, err("contract.invalid", "/new/event_type"))
 

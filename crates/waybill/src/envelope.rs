@@ -31,7 +31,11 @@ fn add(out: &mut Vec<Violation>, code: Code, field: &str, message: &str) {
 
 fn is_label(v: &Value) -> bool {
     v.as_str().is_some_and(|s| {
-        !s.trim().is_empty() && s.len() <= MAX_LABEL_BYTES && !s.chars().any(char::is_control)
+        !s.trim().is_empty()
+            && s.len() <= MAX_LABEL_BYTES
+            && !s
+                .chars()
+                .any(|c| c.is_control() || crate::sanitize::is_invisible(c))
     })
 }
 
@@ -49,7 +53,10 @@ pub(crate) fn check(
             out.push(Violation {
                 code: Code::EnvelopeUnknownField,
                 pointer: crate::error::push_pointer("", key),
-                message: format!("{key} is not an envelope field; put it in data or metadata"),
+                message: format!(
+                    "{} is not an envelope field; put it in data or metadata",
+                    crate::error::short(key)
+                ),
             });
         }
     }

@@ -267,3 +267,12 @@ pub fn push_pointer(base: &str, token: &str) -> String {
     }
     out
 }
+
+/// A name for a message: at most 64 characters, so a huge key cannot flood a log.
+pub(crate) fn short(name: &str) -> String {
+    const MAX: usize = 64;
+    match name.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &name[..cut]),
+        None => name.to_string(),
+    }
+}

@@ -57,6 +57,9 @@ impl fmt::Debug for Options {
     }
 }
 
+/// The last second an RFC 3339 timestamp can name (9999-12-31T23:59:59Z).
+pub const MAX_NOW: i64 = 253_402_300_799;
+
 fn bad(key: &str, message: &str) -> Error {
     Error::new(Code::OptionsInvalid, format!("/options/{key}"), message)
 }
@@ -117,7 +120,13 @@ impl Options {
                 continue;
             }
             match key.as_str() {
-                "now" => options.now = Some(integer(v, key)?),
+                "now" => {
+                    let now = integer(v, key)?;
+                    if !(0..=MAX_NOW).contains(&now) {
+                        return Err(bad(key, "must be Unix seconds between 1970 and 9999"));
+                    }
+                    options.now = Some(now);
+                }
                 "secrets" => options.secrets = string_list(v, key)?,
                 "verify_keys" => options.verify_keys = string_list(v, key)?,
                 "tolerance" => {
@@ -186,10 +195,10 @@ fn privacy(value: &Value) -> Result<PrivacyOverrides, Error> {
                     &format!("{pointer}: use keep, mask, hash or drop"),
                 )
             })?;
-            if !pointer.starts_with('/') {
+            if !(pointer.starts_with("/data/") || pointer.starts_with("/metadata/")) {
                 return Err(bad(
                     "privacy",
-                    &format!("{pointer} is not a JSON Pointer such as /data/phone"),
+                    &format!("{pointer}: the policy applies to fields under /data/ or /metadata/"),
                 ));
             }
             Ok((pointer.clone(), mode))

@@ -138,6 +138,8 @@ impl Policy<'_> {
                         ),
                     )
                 })?;
+                crate::id::check_site_key(key)
+                    .map_err(|e| Error::new(e.code(), "/options/site_key", e.message()))?;
                 *value = hash(value, key);
             }
             PrivacyMode::Drop => {}

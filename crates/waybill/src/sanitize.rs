@@ -118,14 +118,28 @@ pub fn sanitize_str(input: &str, kind: SanitizeKind) -> (String, Vec<ChangeKind>
     let mut current = input.to_string();
     for _ in 0..MAX_PASSES {
         let (next, only_trimmed) = one_pass(&current, kind, &mut changes);
-        if next == current {
-            break;
-        }
+        let settled = next == current;
         current = next;
-        // Trimming the ends of clean text leaves clean text: no second pass needed.
-        if only_trimmed {
-            break;
+        // Trimming the ends of clean text leaves clean text: no further pass needed.
+        if settled || only_trimmed {
+            return (current, changes);
         }
+    }
+    // Still changing after every pass: input built to peel one layer at a
+    // time (entities inside entities). Remove every character markup needs,
+    // so no tag can come back and a second run changes nothing.
+    if matches!(
+        kind,
+        SanitizeKind::Text | SanitizeKind::Multiline | SanitizeKind::Html
+    ) {
+        let markup: &[char] = if kind == SanitizeKind::Html {
+            &['<', '>', '&']
+        } else {
+            &['<', '>']
+        };
+        current.retain(|c| !markup.contains(&c));
+        note(&mut changes, ChangeKind::TagsStripped);
+        current = one_pass(&current, kind, &mut changes).0;
     }
     (current, changes)
 }
@@ -146,6 +160,9 @@ fn one_pass(s: &str, kind: SanitizeKind, changes: &mut Vec<ChangeKind>) -> (Stri
         SanitizeKind::Html => {
             out = strip_tags(&out, true, changes);
             out = decode_entities(&out, changes);
+        }
+        SanitizeKind::Email => {
+            out = strip_tags(&out, false, changes);
         }
         _ => {}
     }
@@ -175,10 +192,19 @@ fn one_pass(s: &str, kind: SanitizeKind, changes: &mut Vec<ChangeKind>) -> (Stri
     (trimmed, untrimmed_same)
 }
 
-fn is_invisible(c: char) -> bool {
+/// Zero-width, bidirectional-override and filler characters that hide or reorder text.
+pub(crate) fn is_invisible(c: char) -> bool {
     matches!(c,
         '\u{200B}' | '\u{2060}' | '\u{FEFF}' | '\u{180E}'
-        | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FFF9}'..='\u{FFFB}')
+        | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FFF9}'..='\u{FFFB}'
+        // Hangul fillers render as nothing and are used to fake blank names.
+        | '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}')
+}
+
+/// Tag characters (U+E0000–U+E007F) spell hidden text that models read but
+/// people do not see; they are kept only inside a flag emoji (🏴 + tags).
+fn is_tag_char(c: char) -> bool {
+    ('\u{E0000}'..='\u{E007F}').contains(&c)
 }
 
 /// Removes control and invisible characters; handles line breaks per kind.
@@ -187,7 +213,7 @@ fn remove_junk(s: &str, kind: SanitizeKind, changes: &mut Vec<ChangeKind>) -> St
     let clean = |c: char| match c {
         '\n' | '\t' => keeps_lines,
         '\u{2028}' | '\u{2029}' => !keeps_lines,
-        c => !c.is_control() && !is_invisible(c),
+        c => !c.is_control() && !is_invisible(c) && !is_tag_char(c),
     };
     if s.chars().all(clean) {
         return s.to_string();
@@ -214,6 +240,9 @@ fn remove_junk(s: &str, kind: SanitizeKind, changes: &mut Vec<ChangeKind>) -> St
             }
             c if c.is_control() => note(changes, ChangeKind::ControlRemoved),
             c if is_invisible(c) => note(changes, ChangeKind::InvisibleRemoved),
+            c if is_tag_char(c) && !out.ends_with(|p: char| p == '\u{1F3F4}' || is_tag_char(p)) => {
+                note(changes, ChangeKind::InvisibleRemoved)
+            }
             c => out.push(c),
         }
     }
@@ -253,33 +282,57 @@ const BLOCK_TAGS: &[&str] = &[
     "hr",
 ];
 
-/// Where a tag starting at `start` (a `<`) ends, and its lowercase name.
-fn tag_at(s: &str, start: usize) -> Option<(usize, String, bool)> {
-    let rest = &s[start + 1..];
-    let first = rest.chars().next()?;
-    if rest.starts_with("!--") {
-        let end = rest.find("-->")?;
-        return Some((start + 1 + end + 3, String::new(), false));
+/// Byte offset of `needle` (ASCII, lowercase) in `hay`, ignoring ASCII case.
+fn find_ascii_ci(hay: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    if n.is_empty() || h.len() < n.len() {
+        return None;
     }
-    let (closing, name_start) = match first {
-        '/' => (true, 1),
-        '!' | '?' => (false, 1),
+    (0..=h.len() - n.len()).find(|&i| h[i..i + n.len()].eq_ignore_ascii_case(n))
+}
+
+/// Where the markup starting at `start` (a `<`) ends, its lowercase name and
+/// whether it closes an element; `None` when the `<` is plain text.
+///
+/// Tags are read the way a browser reads them: `<` and a letter opens a tag,
+/// quoted attribute values may hold `>`, and a tag or comment that never ends
+/// runs to the end of the text. Each scan stops at its own end, so stripping
+/// is linear in the length of the text.
+fn tag_at(s: &str, start: usize) -> Option<(usize, String, bool)> {
+    let bytes = s.as_bytes();
+    let rest = &s[start + 1..];
+    if let Some(comment) = rest.strip_prefix("!--") {
+        let end = comment.find("-->").map_or(s.len(), |e| start + 4 + e + 3);
+        return Some((end, String::new(), false));
+    }
+    let (closing, name_start) = match rest.as_bytes().first()? {
+        b'/' if rest.as_bytes().get(1).is_some_and(u8::is_ascii_alphabetic) => (true, 1),
+        b'!' | b'?' => (false, 1),
         c if c.is_ascii_alphabetic() => (false, 0),
         _ => return None,
     };
-    if first == '/' && !rest[1..].starts_with(|c: char| c.is_ascii_alphabetic()) {
-        return None;
+    let name: String = rest[name_start..]
+        .bytes()
+        .take_while(u8::is_ascii_alphanumeric)
+        .map(|b| b.to_ascii_lowercase() as char)
+        .collect();
+    let mut quote: Option<u8> = None;
+    let mut last_significant = 0u8;
+    for (j, &b) in bytes.iter().enumerate().skip(start + 1) {
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None => match b {
+                b'"' | b'\'' if last_significant == b'=' => quote = Some(b),
+                b'>' => return Some((j + 1, name, closing)),
+                _ => {}
+            },
+        }
+        if !b.is_ascii_whitespace() {
+            last_significant = b;
+        }
     }
-    let end = rest.find('>')?;
-    if rest[..end].contains('<') {
-        return None;
-    }
-    let name: String = rest[name_start..end]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric())
-        .collect::<String>()
-        .to_ascii_lowercase();
-    Some((start + 1 + end + 1, name, closing))
+    Some((s.len(), name, closing))
 }
 
 fn strip_tags(s: &str, html: bool, changes: &mut Vec<ChangeKind>) -> String {
@@ -297,10 +350,8 @@ fn strip_tags(s: &str, html: bool, changes: &mut Vec<ChangeKind>) -> String {
                 i = end;
                 if !closing && (name == "script" || name == "style") {
                     // The content of a script or style is code, never text.
-                    let close = format!("</{name}");
-                    let lower = s[i..].to_ascii_lowercase();
-                    i = match lower.find(&close) {
-                        Some(p) => s[i + p..].find('>').map_or(s.len(), |q| i + p + q + 1),
+                    i = match find_ascii_ci(&s[i..], &format!("</{name}")) {
+                        Some(p) => tag_at(s, i + p).map_or(s.len(), |(e, _, _)| e),
                         None => s.len(),
                     };
                 } else if html && BLOCK_TAGS.contains(&name.as_str()) {
@@ -327,10 +378,13 @@ fn decode_entities(s: &str, changes: &mut Vec<ChangeKind>) -> String {
         let start = i + off;
         out.push_str(&s[i..start]);
         let rest = &s[start + 1..];
-        let decoded = rest
-            .find(';')
-            .filter(|&e| e <= 10)
-            .and_then(|e| entity(&rest[..e]).map(|c| (c, e)));
+        // Entity names are short: looking further would make many `&` quadratic.
+        let window = &rest.as_bytes()[..rest.len().min(12)];
+        let decoded = window
+            .iter()
+            .position(|&b| b == b';')
+            .and_then(|e| rest.get(..e))
+            .and_then(|name| entity(name).map(|c| (c, name.len())));
         match decoded {
             Some((c, e)) => {
                 note(changes, ChangeKind::EntitiesDecoded);
@@ -360,6 +414,10 @@ fn entity(name: &str) -> Option<char> {
         "quot" => '"',
         "apos" => '\'',
         "nbsp" => '\u{a0}',
+        "colon" => ':',
+        "tab" => '\t',
+        "newline" => '\n',
+        "sol" => '/',
         _ if name.starts_with("#x") || name.starts_with("#X") => numeric(&name[2..], 16)?,
         _ if name.starts_with('#') => numeric(&name[1..], 10)?,
         _ => return None,
@@ -386,7 +444,13 @@ fn url(s: &str, changes: &mut Vec<ChangeKind>) -> String {
     if compact != s.trim() {
         note(changes, ChangeKind::WhitespaceRemoved);
     }
-    let scheme = compact
+    // Browsers decode entities inside attributes, so `javascript&colon;` is a scheme too.
+    let mut ignored = Vec::new();
+    let probe: String = decode_entities(&compact, &mut ignored)
+        .chars()
+        .filter(|c| !c.is_whitespace() && !c.is_control())
+        .collect();
+    let scheme = probe
         .split_once(':')
         .map(|(scheme, _)| scheme)
         .filter(|sch| {

@@ -91,7 +91,8 @@ pub fn diff(old: &Contract, new: &Contract) -> Result<Diff, Error> {
         breaking,
         bump,
         declared,
-        version_ok: declared >= bump,
+        // A lower version than before is never a valid successor.
+        version_ok: declared >= bump && nv >= ov,
         changes,
     })
 }
@@ -564,6 +565,19 @@ fn compare_properties(
             );
         }
     }
+    // A name can be required without being described; it still must be present.
+    for name in nreq
+        .iter()
+        .filter(|r| !oreq.contains(r) && !np.contains_key(**r))
+    {
+        change(
+            out,
+            &push_pointer(at, name),
+            "field_made_required",
+            true,
+            format!("{name} is now required: old events may lack it"),
+        );
+    }
     for (name, old_schema) in op {
         let Some(new_schema) = np.get(name) else {
             continue;
@@ -613,12 +627,30 @@ fn compare_additional(
             false,
             "fields outside the contract are now accepted".into(),
         ),
-        _ => {
-            if let (Some(a @ Value::Object(_)), Some(b @ Value::Object(_))) =
-                (o.get("additionalProperties"), n.get("additionalProperties"))
-            {
-                compare(a, b, &format!("{at}/*"), out);
+        (false, false) => {
+            // Absent and `true` both allow anything; a schema allows less.
+            let open = |v: Option<&Value>| matches!(v, None | Some(Value::Bool(true)));
+            match (o.get("additionalProperties"), n.get("additionalProperties")) {
+                (a, Some(b @ Value::Object(_))) if open(a) => change(
+                    out,
+                    &format!("{at}/*"),
+                    "additional_properties_tightened",
+                    true,
+                    format!("fields outside the contract must now match {b}"),
+                ),
+                (Some(Value::Object(_)), b) if open(b) => change(
+                    out,
+                    &format!("{at}/*"),
+                    "additional_properties_loosened",
+                    false,
+                    "fields outside the contract may now hold anything".into(),
+                ),
+                (Some(a @ Value::Object(_)), Some(b @ Value::Object(_))) => {
+                    compare(a, b, &format!("{at}/*"), out)
+                }
+                _ => {}
             }
         }
+        (true, true) => {}
     }
 }

@@ -39,7 +39,7 @@ fn push(kind: &Kind, at: &str, out: &mut Vec<Violation>) {
             add(
                 Code::SchemaRequired,
                 push_pointer(at, name),
-                format!("{name} is required"),
+                format!("{} is required", crate::error::short(name)),
             );
         }
         Kind::AdditionalProperties { unexpected } | Kind::UnevaluatedProperties { unexpected } => {
@@ -47,7 +47,10 @@ fn push(kind: &Kind, at: &str, out: &mut Vec<Violation>) {
                 add(
                     Code::SchemaAdditionalProperties,
                     push_pointer(at, name),
-                    format!("{name} is not a field of this contract"),
+                    format!(
+                        "{} is not a field of this contract",
+                        crate::error::short(name)
+                    ),
                 );
             }
         }
@@ -150,6 +153,11 @@ fn push(kind: &Kind, at: &str, out: &mut Vec<Violation>) {
             Code::SchemaCombinator,
             at.into(),
             "matches a shape that is not allowed".into(),
+        ),
+        Kind::BacktrackLimitExceeded { .. } | Kind::RegexEngineFailure { .. } => add(
+            Code::SchemaPattern,
+            at.into(),
+            "is too complex for the pattern to check".into(),
         ),
         Kind::FalseSchema => add(
             Code::SchemaInvalid,

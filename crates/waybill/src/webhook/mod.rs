@@ -253,7 +253,6 @@ fn parse_timestamp(text: &str) -> Result<i64, Error> {
 enum Signature {
     V1([u8; 32]),
     V1a(ed25519_dalek::Signature),
-    Other,
 }
 
 impl Signature {
@@ -283,45 +282,45 @@ fn parse_signature_header(text: &str) -> Result<Vec<Signature>, Error> {
     if text.len() > MAX_SIGNATURE_HEADER_BYTES {
         return Err(malformed("webhook-signature is longer than 8 KiB"));
     }
+    // Like Standard Webhooks' own libraries, a token this verifier cannot read
+    // is skipped rather than fatal, so one stray entry cannot hide a valid
+    // signature. A header where no token even has the `version,base64` shape
+    // is malformed; one with only other versions simply does not match.
     let mut out = Vec::new();
-    for token in text
-        .split(' ')
-        .filter(|t| !t.is_empty())
-        .take(MAX_SIGNATURES)
-    {
-        let (version, encoded) = token
-            .split_once(',')
-            .ok_or_else(|| malformed("each signature is `version,base64`, such as `v1,K5oZ…=`"))?;
-        let signature = match version {
-            "v1" => {
-                let raw = BASE64
-                    .decode(encoded)
-                    .map_err(|_| malformed("a v1 signature is not valid base64"))?;
-                Signature::V1(
-                    raw.try_into()
-                        .map_err(|_| malformed("a v1 signature is 32 bytes"))?,
-                )
+    let mut well_formed = false;
+    for token in text.split(' ').filter(|t| !t.is_empty()) {
+        let parsed = parse_signature(token);
+        // A known version counts only when it decodes; another version by its shape.
+        well_formed |= parsed.is_some()
+            || token.split_once(',').is_some_and(|(v, sig)| {
+                !matches!(v, "v1" | "v1a")
+                    && !v.is_empty()
+                    && v.bytes().all(|b| b.is_ascii_alphanumeric())
+                    && !sig.is_empty()
+            });
+        if let Some(signature) = parsed {
+            out.push(signature);
+            if out.len() == MAX_SIGNATURES {
+                break;
             }
-            "v1a" => {
-                let raw = BASE64
-                    .decode(encoded)
-                    .map_err(|_| malformed("a v1a signature is not valid base64"))?;
-                let bytes: [u8; 64] = raw
-                    .try_into()
-                    .map_err(|_| malformed("a v1a signature is 64 bytes"))?;
-                Signature::V1a(ed25519_dalek::Signature::from_bytes(&bytes))
-            }
-            v if !v.is_empty() && v.bytes().all(|b| b.is_ascii_alphanumeric()) => Signature::Other,
-            _ => {
-                return Err(malformed(
-                    "a signature version is letters and digits, such as v1",
-                ))
-            }
-        };
-        out.push(signature);
+        }
     }
-    if out.is_empty() {
-        return Err(malformed("webhook-signature holds no signature"));
+    if !well_formed {
+        return Err(malformed(
+            "webhook-signature holds no `version,base64` entry, such as `v1,K5oZ…=`",
+        ));
     }
     Ok(out)
+}
+
+fn parse_signature(token: &str) -> Option<Signature> {
+    let (version, encoded) = token.split_once(',')?;
+    match version {
+        "v1" => Some(Signature::V1(BASE64.decode(encoded).ok()?.try_into().ok()?)),
+        "v1a" => {
+            let bytes: [u8; 64] = BASE64.decode(encoded).ok()?.try_into().ok()?;
+            Some(Signature::V1a(ed25519_dalek::Signature::from_bytes(&bytes)))
+        }
+        _ => None,
+    }
 }
