@@ -59,7 +59,20 @@ async function handle(request, env, entry) {
   }
 
   const config = configure(env);
-  const body = await readBounded(request, config.maxBodyBytes);
+  let body;
+  try {
+    body = await readBounded(request, config.maxBodyBytes);
+  } catch {
+    // The client's framing is broken (bad chunking, conflicting lengths): its fault, not
+    // ours, so a 400 that a sender will not retry rather than a 500 that it would.
+    entry.code = 'input.unreadable_body';
+    return answer(400, {
+      status: 'rejected',
+      code: 'input.unreadable_body',
+      pointer: '',
+      message: 'the request body could not be read as sent',
+    });
+  }
   if (body === null) {
     entry.code = 'input.too_large';
     return answer(413, {
