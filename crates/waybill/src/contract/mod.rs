@@ -13,7 +13,7 @@ use crate::sanitize::SanitizeKind;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Annotation naming a field's sanitizer.
 pub const SANITIZE_KEYWORD: &str = "x-waybill-sanitize";
@@ -101,8 +101,11 @@ pub struct Contract {
     description: String,
     schema: Value,
     document: Value,
-    validator: jsonschema::Validator,
-    wire_validator: jsonschema::Validator,
+    // Compiled on first use for the built-ins (a host that sees one event type
+    // never pays for the others); compiled at once for contracts users register,
+    // so a bad schema is reported when it is registered.
+    validator: OnceLock<jsonschema::Validator>,
+    wire_validator: OnceLock<jsonschema::Validator>,
 }
 
 impl fmt::Debug for Contract {
@@ -133,6 +136,17 @@ impl Contract {
 
     /// Compiles a contract document already parsed.
     pub fn from_value(document: Value) -> Result<Contract, Error> {
+        let contract = Contract::read(document)?;
+        let validator = compile(&contract.schema)?;
+        let wire_validator = compile(&wire_schema(&contract.schema))?;
+        let _ = contract.validator.set(validator);
+        let _ = contract.wire_validator.set(wire_validator);
+        Ok(contract)
+    }
+
+    /// Reads a contract document and checks its annotations, leaving the
+    /// schema to be compiled when it is first needed.
+    fn read(document: Value) -> Result<Contract, Error> {
         let doc = document.as_object().ok_or_else(|| {
             invalid(
                 "",
@@ -177,8 +191,6 @@ impl Contract {
             return Err(invalid("/schema", "schema is a JSON Schema object"));
         }
         check_annotations(&schema, "/schema")?;
-        let validator = compile(&schema)?;
-        let wire_validator = compile(&wire_schema(&schema))?;
         Ok(Contract {
             event_type,
             version,
@@ -186,8 +198,8 @@ impl Contract {
             description: text("description"),
             schema,
             document,
-            validator,
-            wire_validator,
+            validator: OnceLock::new(),
+            wire_validator: OnceLock::new(),
         })
     }
 
@@ -237,18 +249,29 @@ impl Contract {
 
     /// Validates `data` as produced on the site (before the privacy policy).
     pub(crate) fn validate_data(&self, data: &Value, out: &mut Vec<Violation>) {
-        validate::collect(&self.validator, data, "/data", out);
+        let validator = self
+            .validator
+            .get_or_init(|| compile_known_good(&self.schema));
+        validate::collect(validator, data, "/data", out);
     }
 
     /// Validates `data` as received on the wire: masked, hashed and dropped
     /// fields are accepted in their changed form.
     pub(crate) fn validate_wire_data(&self, data: &Value, out: &mut Vec<Violation>) {
-        validate::collect(&self.wire_validator, data, "/data", out);
+        let validator = self
+            .wire_validator
+            .get_or_init(|| compile_known_good(&wire_schema(&self.schema)));
+        validate::collect(validator, data, "/data", out);
     }
 }
 
 fn invalid(pointer: &str, message: &str) -> Error {
     Error::new(Code::ContractInvalid, pointer, message)
+}
+
+/// Compiles a built-in schema; the test `builtin_contracts_compile` proves each one does.
+fn compile_known_good(schema: &Value) -> jsonschema::Validator {
+    compile(schema).unwrap_or_else(|e| panic!("a built-in contract does not compile: {e}"))
 }
 
 fn compile(schema: &Value) -> Result<jsonschema::Validator, Error> {
@@ -374,8 +397,10 @@ impl Registry {
     pub fn with_builtins() -> Self {
         let mut registry = Registry::new();
         for (name, text) in BUILTIN_CONTRACTS {
-            let contract = Contract::from_json(text.as_bytes())
-                .unwrap_or_else(|e| panic!("built-in contract {name} does not compile: {e}"));
+            let document: Value = serde_json::from_str(text)
+                .unwrap_or_else(|e| panic!("built-in contract {name} is not JSON: {e}"));
+            let contract = Contract::read(document)
+                .unwrap_or_else(|e| panic!("built-in contract {name} is invalid: {e}"));
             registry
                 .insert(contract)
                 .unwrap_or_else(|e| panic!("built-in contract {name}: {e}"));
@@ -444,5 +469,18 @@ impl Registry {
     /// Every contract, by event type then version.
     pub fn list(&self) -> Vec<&Arc<Contract>> {
         self.contracts.values().flat_map(BTreeMap::values).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_contracts_compile() {
+        for (name, text) in BUILTIN_CONTRACTS {
+            let contract = Contract::from_json(text.as_bytes());
+            assert!(contract.is_ok(), "{name}: {:?}", contract.err());
+        }
     }
 }
