@@ -59,7 +59,7 @@ for line in php.splitlines():
         continue
     name, mine, peer, ratio, unit = m.groups()
     r = None if ratio.strip() in ("-", "—") else float(ratio.rstrip("x×"))
-    target = "≥ 10×" if "prepare" in name else ("≥ 5×" if "HMAC" in name else "")
+    target = "≥ 10×" if name.startswith("prepare") else ("≥ 5×" if name.startswith("HMAC") else "")
     rows.append(("PHP extension", name, f"{mine} {unit}", "WordPress core / hash_hmac()", f"{peer} {unit}", r, target))
 
 # --- edge

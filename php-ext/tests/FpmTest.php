@@ -27,6 +27,7 @@ final class FpmTest extends TestCase {
 		'self_reference'       => 'input.too_deep',
 		'deep_json'            => 'input.too_deep',
 		'deep_json_raised_max' => 'input.too_deep',
+		'depth_over_ceiling'   => 'options.invalid',
 		'huge_body'            => 'input.too_large',
 		'huge_string_event'    => 'input.string_too_long',
 		'huge_signature'       => 'signature.malformed',

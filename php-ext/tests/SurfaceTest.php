@@ -314,13 +314,21 @@ final class SurfaceTest extends TestCase {
 	}
 
 	public function test_raised_max_depth_is_capped_so_the_stack_holds(): void {
-		$limits = array(
+		$too_high = array(
 			'max_depth'      => 10000000,
 			'max_body_bytes' => 1 << 20,
 		);
-		$e      = $this->thrown( fn() => waybill_validate( str_repeat( '[', 400000 ), array( 'limits' => $limits ) ) );
+		$e        = $this->thrown( fn() => waybill_validate( str_repeat( '[', 400000 ), array( 'limits' => $too_high ) ) );
+		$this->assertSame( 'options.invalid', $e->getErrorCode() );
+		$this->assertSame( '/options/limits/max_depth', $e->getPointer() );
+
+		$ceiling = array(
+			'max_depth'      => 256,
+			'max_body_bytes' => 1 << 20,
+		);
+		$e       = $this->thrown( fn() => waybill_validate( str_repeat( '[', 400000 ), array( 'limits' => $ceiling ) ) );
 		$this->assertSame( 'input.too_deep', $e->getErrorCode() );
-		$this->assertStringContainsString( 'limit of 512', $e->getMessage() );
+		$this->assertStringContainsString( 'limit of 256', $e->getMessage() );
 	}
 
 	public function test_limits_option_bounds_array_input_too(): void {

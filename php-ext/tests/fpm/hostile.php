@@ -57,7 +57,8 @@ $cases = array(
 		return waybill_prepare( $e );
 	},
 	'deep_json'            => fn() => waybill_validate( str_repeat( '[', 200000 ) ),
-	'deep_json_raised_max' => fn() => waybill_validate( str_repeat( '[', 400000 ), array( 'limits' => array( 'max_depth' => 10000000, 'max_body_bytes' => 1 << 20 ) ) ),
+	'deep_json_raised_max' => fn() => waybill_validate( str_repeat( '[', 400000 ), array( 'limits' => array( 'max_depth' => 256, 'max_body_bytes' => 1 << 20 ) ) ),
+	'depth_over_ceiling'   => fn() => waybill_validate( str_repeat( '[', 400000 ), array( 'limits' => array( 'max_depth' => 10000000, 'max_body_bytes' => 1 << 20 ) ) ),
 	'huge_body'            => fn() => waybill_receive( str_repeat( 'a', 8 << 20 ), array(), array( 'verify_keys' => array( SECRET ) ) ),
 	'huge_string_event'    => fn() => waybill_prepare( array( 'data' => array( 'name' => str_repeat( 'é', 4 << 20 ) ) ) + lead() ),
 	'huge_signature'       => fn() => waybill_verify(
