@@ -231,7 +231,8 @@ export function describe(trail) {
   // outbox is only polled, so its change is seen a little later.
   const answeredAt = automation?.written_back_at ?? delivery.at;
   const sentAt = answeredAt - last.duration_ms;
-  step(at(sentAt), 'delivered', `attempt ${last.attempt} by the ${delivery.runner} worker: HTTP ${last.http_status} from the edge after ${last.duration_ms} ms, outbox row ${event.status}`);
+  // Stamped when the attempt left the site; its answer arrives after the steps below.
+  step(at(sentAt), 'delivery sent', `attempt ${last.attempt} by the ${delivery.runner} worker: HTTP ${last.http_status} from the edge after ${last.duration_ms} ms, outbox row ${event.status}`);
   if (sentAt < accepted.at) {
     lines.push(`${' '.repeat(37)}(the site's loopback request started delivery while the answer was still on its way to the browser)`);
   }

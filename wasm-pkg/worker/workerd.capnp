@@ -1,5 +1,5 @@
 # Runs the edge worker in local workerd on 127.0.0.1 (see README.md).
-#   npx workerd serve worker/workerd.capnp --experimental
+#   wasm-pkg/node_modules/.bin/workerd serve wasm-pkg/worker/workerd.capnp   (from the repository root)
 # Build the package first (wasm-pkg/build.sh): the modules below embed it from ../dist.
 # Settings come from the environment: WAYBILL_VERIFY_KEYS, WAYBILL_FORWARD_URL, …
 

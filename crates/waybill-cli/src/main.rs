@@ -397,12 +397,16 @@ fn contract(args: &Args) -> Result<Output, Result<Error, Usage>> {
             let changes: Vec<Value> = d.changes.iter().map(|c| json!({"pointer": c.pointer, "kind": c.kind, "breaking": c.breaking, "message": c.message})).collect();
             let out = json!({"breaking": d.breaking, "bump": d.bump.as_str(), "declared": d.declared.as_str(), "version_ok": d.version_ok, "changes": changes});
             if d.breaking && !d.version_ok {
-                // A breaking change without a major bump is a rejection: fail CI pipelines that run this.
-                return Err(Ok(Error::new(
-                    waybill::Code::ContractMismatch,
-                    "/new/version",
-                    text.trim_end().to_string(),
-                )));
+                // A breaking change without a major bump is a rejection that fails the CI
+                // pipeline running this, and the reasons still go to stdout as usual.
+                let shown = if args.json {
+                    out.to_string()
+                } else {
+                    text.trim_end().to_string()
+                };
+                let _ = writeln!(std::io::stdout(), "{shown}");
+                eprintln!("error: contract.mismatch at /new/version: a breaking change needs a major version bump");
+                std::process::exit(1);
             }
             Ok(Output {
                 text: text.trim_end().to_string(),

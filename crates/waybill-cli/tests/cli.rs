@@ -174,7 +174,18 @@ fn contract_diff_flags_a_breaking_change_without_a_major_bump() {
         b"",
     );
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("field_removed"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("field_removed"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("contract.mismatch"));
+    let args = [
+        "contract",
+        "diff",
+        old.to_str().unwrap(),
+        new.to_str().unwrap(),
+        "--json",
+    ];
+    let json = waybill(&args, b"");
+    assert_eq!(json.status.code(), Some(1));
+    assert_eq!(json_out(&json)["changes"][0]["kind"], "field_removed");
     let list = waybill(&["contract", "list"], b"");
     assert!(String::from_utf8_lossy(&list.stdout).contains("lead.submitted@1.0"));
 }
