@@ -37,6 +37,7 @@ final class FpmTest extends TestCase {
 		'resource'             => 'input.invalid_json',
 		'integer_edges'        => 'signature.invalid_timestamp',
 		'timestamp_overflow'   => 'signature.',
+		'now_out_of_range'     => 'options.invalid',
 		'options_garbage'      => 'options.invalid',
 		'options_nested'       => 'input.too_deep',
 		'contracts_garbage'    => 'contract.invalid',

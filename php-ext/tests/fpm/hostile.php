@@ -78,6 +78,11 @@ $cases = array(
 	'timestamp_overflow'   => fn() => waybill_verify(
 		'{}',
 		array( 'webhook-id' => 'x', 'webhook-timestamp' => '999999999999999999', 'webhook-signature' => 'v1,AAAA' ),
+		array( 'verify_keys' => array( SECRET ), 'now' => 0, 'tolerance' => PHP_INT_MAX )
+	),
+	'now_out_of_range'     => fn() => waybill_verify(
+		'{}',
+		array( 'webhook-id' => 'x', 'webhook-timestamp' => '999999999999999999', 'webhook-signature' => 'v1,AAAA' ),
 		array( 'verify_keys' => array( SECRET ), 'now' => PHP_INT_MIN, 'tolerance' => PHP_INT_MAX )
 	),
 	'options_garbage'      => fn() => waybill_prepare( lead(), array( 'limits' => array( 'max_depth' => PHP_INT_MAX, 'max_body_bytes' => -1 ) ) ),
