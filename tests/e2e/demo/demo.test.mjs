@@ -192,7 +192,8 @@ async function tamperedDelivery() {
     check('tampered delivery: never reached the automation', record.status === 404);
 
     const html = await adminPage(`admin.php?page=waybill&s=${accepted.id}`);
-    const row = html.split('<tr').slice(1).find((part) => part.includes(`<code>${accepted.id}</code>`)) ?? '';
+    // The key is shown as <code><bdi>…</bdi></code>: stored values are isolated from bidi controls.
+    const row = html.split('<tr').slice(1).find((part) => part.includes(`<bdi>${accepted.id}</bdi></code>`)) ?? '';
     check('tampered delivery: the admin\'s events list shows it as dead', row.includes('waybill-status-dead'), row.slice(0, 300));
   } finally {
     helper('endpoint-url', env.WAYBILL_EDGE_URL);
