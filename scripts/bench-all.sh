@@ -13,7 +13,9 @@ say() { printf '\n== %s\n' "$*" >&2; }
 
 say "core: criterion (prepare, receive, HMAC, validation overhead)"
 cargo bench -p waybill --bench core -- --warm-up-time 2 --measurement-time 5 | tee "$OUT/core.txt"
-cp -r target/criterion "$OUT/criterion-latest" 2>/dev/null || true
+TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+rm -rf "$OUT/criterion-latest"
+cp -r "$TARGET_DIR/criterion" "$OUT/criterion-latest"
 say "core: the machine's SHA-256 limit (openssl speed, same run)"
 openssl speed -evp sha256 -bytes 1024 -seconds 3 2>/dev/null | tee "$OUT/openssl-1k.txt"
 openssl speed -evp sha256 -bytes 1048576 -seconds 3 2>/dev/null | tee "$OUT/openssl-1m.txt"
