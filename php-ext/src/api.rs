@@ -21,12 +21,6 @@ use waybill::{Error, Limits, Options};
 
 type Array = ZBox<ZendHashTable>;
 
-/// Deepest nesting this host lets the core parse, whatever `limits.max_depth`
-/// asks. The core's parser, writer and validator recurse on the PHP worker's
-/// stack; past a few thousand levels a raised limit would overflow it and
-/// kill the worker (README, "Limits").
-pub const MAX_DEPTH_CEILING: usize = convert::MAX_WALK_DEPTH;
-
 fn core<T>(result: Result<T, Error>) -> PhpResult<T> {
     result.map_err(errors::to_php)
 }
@@ -41,8 +35,8 @@ fn options(options: Option<&ZendHashTable>) -> PhpResult<Options> {
     }
     let value =
         convert::array_to_value(ht, Limits::default().max_depth).map_err(|e| e.under("/options"));
-    let mut options = core(value.and_then(|v| Options::from_value(&v)))?;
-    options.limits.max_depth = options.limits.max_depth.min(MAX_DEPTH_CEILING);
+    // The core refuses a `max_depth` above its ceiling, so the stack stays safe here too.
+    let options = core(value.and_then(|v| Options::from_value(&v)))?;
     Ok(options)
 }
 
@@ -281,11 +275,7 @@ fn do_generate_keypair() -> PhpResult<Array> {
 }
 
 fn do_idempotency_key(prefix: &str) -> PhpResult<String> {
-    let now = core(pipeline::now_secs(&Options::default()))?;
-    let millis = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or_else(|_| u64::try_from(now).unwrap_or(0).saturating_mul(1000));
+    let millis = core(pipeline::now_millis(&Options::default()))?;
     core(waybill::id::random(prefix, millis))
 }
 

@@ -14,8 +14,9 @@ use waybill::error::push_pointer;
 use waybill::{Code, Error};
 
 /// Deepest PHP nesting ever walked, whatever `limits.max_depth` says: the
-/// walk is recursive and runs on the PHP worker's stack.
-pub const MAX_WALK_DEPTH: usize = 512;
+/// walk is recursive and runs on the PHP worker's stack. The core's own
+/// ceiling, so an array is refused at the same depth as JSON text.
+pub const MAX_WALK_DEPTH: usize = waybill::limits::MAX_DEPTH_CEILING;
 
 /// Converts a PHP value to JSON; containers deeper than `max_depth` fail with
 /// `input.too_deep` at their pointer, as the core's own check does.

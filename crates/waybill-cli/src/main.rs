@@ -313,7 +313,7 @@ fn run(command: &str, args: &Args) -> Result<Output, Result<Error, Usage>> {
                 (Some(n), Some(k)) => waybill::id::derive(&prefix, k, n),
                 (Some(_), None) => return Err(Err(Usage("--natural-key needs --site-key".into()))),
                 _ => {
-                    let ms = u64::try_from(pipeline::now_secs(&o).map_err(Ok)?).unwrap_or(0) * 1000;
+                    let ms = pipeline::now_millis(&o).map_err(Ok)?;
                     waybill::id::random(&prefix, ms)
                 }
             }

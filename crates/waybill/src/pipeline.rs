@@ -91,7 +91,8 @@ pub fn now_secs(options: &Options) -> Result<i64, Error> {
     }
 }
 
-fn now_millis(options: &Options) -> Result<u64, Error> {
+/// Now in Unix milliseconds: the option (in seconds), else the platform clock.
+pub fn now_millis(options: &Options) -> Result<u64, Error> {
     match options.now {
         Some(now) => Ok(u64::try_from(now).unwrap_or(0).saturating_mul(1000)),
         None => platform_now_millis(),
