@@ -59,7 +59,7 @@ ensure_installed() {
     say "building the waybill-edge package (wasm-pkg/build.sh)"
     bash "$ROOT/wasm-pkg/build.sh"
   fi
-  if ! php -m 2>/dev/null | grep -qx waybill; then
+  if ! php -m 2>/dev/null | grep -x waybill >/dev/null; then
     say "building and installing the PHP extension (make -C php-ext install)"
     make -C "$ROOT/php-ext" install
   fi

@@ -43,7 +43,7 @@ stop_group() {
 # The PHP command line: with WAYBILL_TEST_SHIM=1 the development stand-in for
 # the extension is prepended (see tests/wordpress/shim/waybill-shim.php).
 php_cmd() {
-  if [ "${WAYBILL_TEST_SHIM:-0}" = 1 ] && php -m | grep -qx waybill; then
+  if [ "${WAYBILL_TEST_SHIM:-0}" = 1 ] && php -m | grep -x waybill >/dev/null; then
     log "WAYBILL_TEST_SHIM=1 ignored: the real waybill extension is loaded"
     printf 'php'
   elif [ "${WAYBILL_TEST_SHIM:-0}" = 1 ]; then

@@ -28,7 +28,7 @@ if [ "${WAYBILL_TEST_SHIM:-0}" = 1 ]; then
   log "************************************************************************"
   log "WAYBILL_TEST_SHIM=1: using the PHP development stand-in, NOT the extension"
   log "************************************************************************"
-elif ! php -m | grep -qx waybill; then
+elif ! php -m | grep -x waybill >/dev/null; then
   log "the waybill PHP extension is not loaded (install it: make -C php-ext install);"
   log "every test that needs it will fail, none is skipped"
 fi
