@@ -257,15 +257,24 @@ impl std::error::Error for Error {}
 pub fn push_pointer(base: &str, token: &str) -> String {
     let mut out = String::with_capacity(base.len() + token.len() + 1);
     out.push_str(base);
-    out.push('/');
+    push_token(&mut out, token);
+    out
+}
+
+/// Appends `/` and one escaped reference token to a pointer in place.
+pub(crate) fn push_token(pointer: &mut String, token: &str) {
+    pointer.push('/');
+    if !token.contains(['~', '/']) {
+        pointer.push_str(token);
+        return;
+    }
     for c in token.chars() {
         match c {
-            '~' => out.push_str("~0"),
-            '/' => out.push_str("~1"),
-            _ => out.push(c),
+            '~' => pointer.push_str("~0"),
+            '/' => pointer.push_str("~1"),
+            _ => pointer.push(c),
         }
     }
-    out
 }
 
 /// A name for a message: at most 64 characters, so a huge key cannot flood a log.

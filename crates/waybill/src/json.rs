@@ -7,7 +7,9 @@
 
 use crate::error::{push_pointer, Code, Error};
 use crate::limits::Limits;
+use crate::scan;
 use serde_json::{Map, Number, Value};
+use std::fmt::Write as _;
 
 /// Parses untrusted bytes into a value, enforcing `limits`.
 ///
@@ -62,7 +64,10 @@ pub fn write_canonical(value: &Value, out: &mut String) {
         Value::Null => out.push_str("null"),
         Value::Bool(true) => out.push_str("true"),
         Value::Bool(false) => out.push_str("false"),
-        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::Number(n) => {
+            // Writing into a String cannot fail.
+            let _ = write!(out, "{n}");
+        }
         Value::String(s) => write_string(s, out),
         Value::Array(items) => {
             out.push('[');
@@ -77,16 +82,18 @@ pub fn write_canonical(value: &Value, out: &mut String) {
         Value::Object(map) => {
             // Sorted here rather than trusting the map type, so a dependency that
             // turns on serde_json's insertion order cannot change the bytes.
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort_unstable();
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            if !entries.is_sorted_by_key(|(key, _)| *key) {
+                entries.sort_unstable_by_key(|(key, _)| *key);
+            }
             out.push('{');
-            for (i, key) in keys.into_iter().enumerate() {
+            for (i, (key, item)) in entries.into_iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
                 write_string(key, out);
                 out.push(':');
-                write_canonical(&map[key], out);
+                write_canonical(item, out);
             }
             out.push('}');
         }
@@ -94,24 +101,23 @@ pub fn write_canonical(value: &Value, out: &mut String) {
 }
 
 fn write_string(s: &str, out: &mut String) {
+    out.reserve(s.len() + 2);
     out.push('"');
+    let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let escape: Option<&str> = match b {
-            b'"' => Some("\\\""),
-            b'\\' => Some("\\\\"),
-            b'\n' => Some("\\n"),
-            b'\r' => Some("\\r"),
-            b'\t' => Some("\\t"),
-            0x08 => Some("\\b"),
-            0x0c => Some("\\f"),
-            0x00..=0x1f => None,
-            _ => continue,
-        };
+    loop {
+        let i = string_stop(bytes, start);
         out.push_str(&s[start..i]);
-        match escape {
-            Some(e) => out.push_str(e),
-            None => {
+        let Some(&b) = bytes.get(i) else { break };
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x08 => out.push_str("\\b"),
+            0x0c => out.push_str("\\f"),
+            _ => {
                 const HEX: &[u8; 16] = b"0123456789abcdef";
                 out.push_str("\\u00");
                 out.push(HEX[(b >> 4) as usize] as char);
@@ -120,8 +126,18 @@ fn write_string(s: &str, out: &mut String) {
         }
         start = i + 1;
     }
-    out.push_str(&s[start..]);
     out.push('"');
+}
+
+/// The first index at or after `from` holding `"`, `\\` or a control
+/// character, or the length when there is none.
+fn string_stop(bytes: &[u8], from: usize) -> usize {
+    scan::first_stop(
+        bytes,
+        from,
+        |w| scan::equal(w, b'"') | scan::equal(w, b'\\') | scan::below(w, 0x20),
+        |b| b == b'"' || b == b'\\' || b < 0x20,
+    )
 }
 
 struct Parser<'a> {
@@ -320,12 +336,7 @@ impl Parser<'_> {
         let mut out = String::new();
         loop {
             let run_start = self.pos;
-            while let Some(&c) = self.bytes.get(self.pos) {
-                if c == b'"' || c == b'\\' || c < 0x20 {
-                    break;
-                }
-                self.pos += 1;
-            }
+            self.pos = string_stop(self.bytes, self.pos);
             out.push_str(&self.text[run_start..self.pos]);
             if out.len() > self.limits.max_string_bytes {
                 self.limits.check_string(out.len(), &self.pointer())?;
@@ -408,6 +419,36 @@ mod tests {
 
     fn canon(s: &str) -> Result<String, Error> {
         canonicalize(s.as_bytes(), &Limits::default())
+    }
+
+    #[test]
+    fn string_stop_finds_the_first_byte_that_ends_a_run() {
+        let naive = |b: &[u8], from: usize| {
+            (from..b.len())
+                .find(|&i| b[i] == b'"' || b[i] == b'\\' || b[i] < 0x20)
+                .unwrap_or(b.len())
+        };
+        // Every stop byte, and bytes either side of each limit, at every place
+        // in and across the eight-byte words, after every start.
+        for special in [
+            b'"', b'\\', 0x00, 0x1f, 0x20, 0x21, 0x7f, 0x80, 0xff, b'!', b'#', b'[', b']',
+        ] {
+            for place in 0..24 {
+                let mut bytes = vec![b'a'; 24];
+                bytes[place] = special;
+                for from in 0..=24 {
+                    assert_eq!(
+                        string_stop(&bytes, from),
+                        naive(&bytes, from),
+                        "{special:#x} at {place} from {from}"
+                    );
+                }
+            }
+        }
+        let mixed = b"\x01\x02abc\"de\xc3\xa9fghij\\klmnopq\x1e";
+        for from in 0..=mixed.len() {
+            assert_eq!(string_stop(mixed, from), naive(mixed, from));
+        }
     }
 
     #[test]

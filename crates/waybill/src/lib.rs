@@ -21,6 +21,7 @@ pub mod pipeline;
 pub mod privacy;
 pub mod random;
 pub mod sanitize;
+mod scan;
 pub mod time;
 pub mod webhook;
 

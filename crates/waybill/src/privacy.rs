@@ -1,7 +1,7 @@
 //! The privacy policy, applied last before an event leaves the site: each
 //! field is kept, masked, replaced by a keyed hash, or dropped.
 
-use crate::error::{push_pointer, Code, Error};
+use crate::error::{push_token, Code, Error};
 use crate::sanitize::FieldRules;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -94,27 +94,38 @@ impl Policy<'_> {
             .unwrap_or(PrivacyMode::Keep)
     }
 
-    /// Applies the policy to the members of an object.
+    /// Applies the policy to the members of an object found at `pointer`.
     pub fn apply_object(
         &self,
         map: &mut Map<String, Value>,
         rules: FieldRules<'_>,
         pointer: &str,
     ) -> Result<(), Error> {
-        let keys: Vec<String> = map.keys().cloned().collect();
-        for key in keys {
-            let at = push_pointer(pointer, &key);
-            let member = rules.member(&key);
-            match self.mode_for(&at, &member) {
-                PrivacyMode::Drop => {
-                    map.remove(&key);
-                }
-                mode => {
-                    if let Some(value) = map.get_mut(&key) {
-                        self.apply(value, mode, member, &at)?;
-                    }
-                }
+        let mut place = pointer.to_string();
+        self.walk_object(map, rules, &mut place)
+    }
+
+    /// `place` is the pointer of `map`; it grows by one token per member
+    /// and is put back before returning.
+    fn walk_object(
+        &self,
+        map: &mut Map<String, Value>,
+        rules: FieldRules<'_>,
+        place: &mut String,
+    ) -> Result<(), Error> {
+        let mut dropped = Vec::new();
+        for (key, value) in map.iter_mut() {
+            let len = place.len();
+            push_token(place, key);
+            let member = rules.member(key);
+            match self.mode_for(place, &member) {
+                PrivacyMode::Drop => dropped.push(key.clone()),
+                mode => self.apply(value, mode, member, place)?,
             }
+            place.truncate(len);
+        }
+        for key in dropped {
+            map.remove(&key);
         }
         Ok(())
     }
@@ -124,7 +135,7 @@ impl Policy<'_> {
         value: &mut Value,
         mode: PrivacyMode,
         rules: FieldRules<'_>,
-        pointer: &str,
+        place: &mut String,
     ) -> Result<(), Error> {
         match mode {
             PrivacyMode::Mask => *value = mask(value),
@@ -133,9 +144,7 @@ impl Policy<'_> {
                     Error::new(
                         Code::SecretInvalidSiteKey,
                         "/options/site_key",
-                        format!(
-                            "{pointer} is hashed by the privacy policy, which needs a site_key"
-                        ),
+                        format!("{place} is hashed by the privacy policy, which needs a site_key"),
                     )
                 })?;
                 crate::id::check_site_key(key)
@@ -144,13 +153,16 @@ impl Policy<'_> {
             }
             PrivacyMode::Drop => {}
             PrivacyMode::Keep => match value {
-                Value::Object(map) => self.apply_object(map, rules, pointer)?,
+                Value::Object(map) => self.walk_object(map, rules, place)?,
                 Value::Array(items) => {
                     for (i, item) in items.iter_mut().enumerate() {
-                        let at = push_pointer(pointer, &i.to_string());
+                        let len = place.len();
+                        place.push('/');
+                        place.push_str(&i.to_string());
                         let item_rules = rules.item(i);
-                        let mode = self.mode_for(&at, &item_rules);
-                        self.apply(item, mode, item_rules, &at)?;
+                        let mode = self.mode_for(place, &item_rules);
+                        self.apply(item, mode, item_rules, place)?;
+                        place.truncate(len);
                     }
                 }
                 _ => {}

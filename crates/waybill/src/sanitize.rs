@@ -5,7 +5,8 @@
 //! change is reported with the field it touched.
 
 use crate::contract::{PRIVACY_KEYWORD, SANITIZE_KEYWORD};
-use crate::error::push_pointer;
+use crate::error::push_token;
+use crate::scan;
 use serde_json::Value;
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
@@ -111,6 +112,115 @@ pub struct Change {
 /// assert_eq!(out, "I <3 it %dept_name%");
 /// ```
 pub fn sanitize_str(input: &str, kind: SanitizeKind) -> (String, Vec<ChangeKind>) {
+    match quick(input, kind) {
+        Some(Quick::Settled) => (input.to_string(), Vec::new()),
+        Some(Quick::Trimmed(inner)) => (inner.to_string(), vec![ChangeKind::Trimmed]),
+        None => sanitize_every_pass(input, kind),
+    }
+}
+
+/// An answer found by reading the text once, without the passes.
+enum Quick<'s> {
+    /// Nothing would change.
+    Settled,
+    /// Only plain spaces at the ends would go; this is what is left.
+    Trimmed(&'s str),
+}
+
+fn quick(s: &str, kind: SanitizeKind) -> Option<Quick<'_>> {
+    if is_settled(s, kind) {
+        return Some(Quick::Settled);
+    }
+    // Email and URL rules compact spaces themselves; only the text kinds
+    // report a trim of spaces at the ends and nothing else.
+    let inner = s.trim_matches(' ');
+    let text = matches!(
+        kind,
+        SanitizeKind::Text | SanitizeKind::Multiline | SanitizeKind::Html
+    );
+    (text && inner.len() < s.len() && is_settled(inner, kind)).then_some(Quick::Trimmed(inner))
+}
+
+/// True when no pass of `kind` would change `s`: nothing to remove, strip,
+/// decode, normalize or trim. One read, no copy; most real fields end here.
+/// Kinds that rewrite more (URL, slug) always take the passes.
+pub(crate) fn is_settled(s: &str, kind: SanitizeKind) -> bool {
+    let (lines, entities) = match kind {
+        SanitizeKind::Raw => return true,
+        SanitizeKind::Text => (false, false),
+        SanitizeKind::Multiline => (true, false),
+        SanitizeKind::Html => (true, true),
+        SanitizeKind::Email => return is_settled_email(s),
+        SanitizeKind::Url => return is_settled_url(s),
+        SanitizeKind::Slug => return false,
+    };
+    if s.starts_with(char::is_whitespace) || s.ends_with(char::is_whitespace) {
+        return false;
+    }
+    let bytes = s.as_bytes();
+    let mut ascii = true;
+    let mut i = 0;
+    loop {
+        // Printable ASCII other than `<` (and `&` for HTML) needs no look.
+        i = scan::first_stop(
+            bytes,
+            i,
+            |w| {
+                scan::below(w, 0x20)
+                    | scan::high_or_del(w)
+                    | scan::equal(w, b'<')
+                    | scan::equal(w, b'&')
+            },
+            |b| b < 0x20 || b >= 0x7f || b == b'<' || (entities && b == b'&'),
+        );
+        let Some(c) = s[i..].chars().next() else {
+            break;
+        };
+        let kept = match c {
+            // `<` opens markup only before a letter, `/`, `!` or `?`: `I <3 it` is text.
+            '<' => {
+                !matches!(bytes.get(i + 1), Some(b) if b.is_ascii_alphabetic() || matches!(b, b'/' | b'!' | b'?'))
+            }
+            '&' => !entities,
+            // A line that ends in white space would be trimmed.
+            '\n' => {
+                let prev = s[..i].chars().next_back().unwrap_or('\n');
+                lines && (prev == '\n' || !prev.is_whitespace())
+            }
+            '\t' => lines,
+            '\u{2028}' | '\u{2029}' => false,
+            c if c.is_ascii() => !c.is_control(),
+            c => {
+                ascii = false;
+                !c.is_control() && !is_invisible(c) && !is_tag_char(c)
+            }
+        };
+        if !kept {
+            return false;
+        }
+        i += c.len_utf8();
+    }
+    ascii || is_nfc_quick(s.chars()) == IsNormalized::Yes
+}
+
+/// A web address in printable ASCII without spaces or entities, whose
+/// scheme, if any, is a safe one.
+fn is_settled_url(s: &str) -> bool {
+    s.bytes().all(|b| (0x21..=0x7e).contains(&b) && b != b'&') && !has_unsafe_scheme(s)
+}
+
+/// An address in printable ASCII, with no markup and a lowercase domain.
+fn is_settled_email(s: &str) -> bool {
+    let domain_start = s.rfind('@').map_or(0, |at| at + 1);
+    s.bytes().enumerate().all(|(i, b)| {
+        (0x21..=0x7e).contains(&b) && b != b'<' && !(i >= domain_start && b.is_ascii_uppercase())
+    })
+}
+
+/// [`sanitize_str`] without the settled check: every pass until a fixed
+/// point. Public so tests can hold the quick path to the same answers.
+#[doc(hidden)]
+pub fn sanitize_every_pass(input: &str, kind: SanitizeKind) -> (String, Vec<ChangeKind>) {
     let mut changes = Vec::new();
     if kind == SanitizeKind::Raw {
         return (input.to_string(), changes);
@@ -450,27 +560,27 @@ fn url(s: &str, changes: &mut Vec<ChangeKind>) -> String {
         .chars()
         .filter(|c| !c.is_whitespace() && !c.is_control())
         .collect();
-    let scheme = probe
-        .split_once(':')
-        .map(|(scheme, _)| scheme)
-        .filter(|sch| {
-            sch.starts_with(|c: char| c.is_ascii_alphabetic())
-                && sch
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-        });
-    match scheme {
-        Some(sch)
-            if !matches!(
-                sch.to_ascii_lowercase().as_str(),
-                "http" | "https" | "mailto" | "tel"
-            ) =>
-        {
-            note(changes, ChangeKind::UnsafeUrlRemoved);
-            String::new()
-        }
-        _ => compact,
+    if has_unsafe_scheme(&probe) {
+        note(changes, ChangeKind::UnsafeUrlRemoved);
+        return String::new();
     }
+    compact
+}
+
+/// Whether `url` starts with a scheme other than http, https, mailto and tel.
+fn has_unsafe_scheme(url: &str) -> bool {
+    let scheme = url.split_once(':').map(|(scheme, _)| scheme).filter(|sch| {
+        sch.starts_with(|c: char| c.is_ascii_alphabetic())
+            && sch
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    });
+    scheme.is_some_and(|sch| {
+        !matches!(
+            sch.to_ascii_lowercase().as_str(),
+            "http" | "https" | "mailto" | "tel"
+        )
+    })
 }
 
 fn slug(s: &str, changes: &mut Vec<ChangeKind>) -> String {
@@ -541,12 +651,29 @@ pub(crate) fn sanitize_value(
     pointer: &str,
     out: &mut Vec<Change>,
 ) {
+    let mut place = pointer.to_string();
+    sanitize_at(value, rules, &mut place, out);
+}
+
+/// Walks `value` with one pointer buffer that grows and shrinks with the
+/// walk, so a field that needs nothing costs no allocation.
+fn sanitize_at(
+    value: &mut Value,
+    rules: FieldRules<'_>,
+    place: &mut String,
+    out: &mut Vec<Change>,
+) {
     match value {
         Value::String(s) => {
-            let (clean, kinds) = sanitize_str(s, rules.kind());
+            let kind = rules.kind();
+            let (clean, kinds) = match quick(s, kind) {
+                Some(Quick::Settled) => return,
+                Some(Quick::Trimmed(inner)) => (inner.to_string(), vec![ChangeKind::Trimmed]),
+                None => sanitize_every_pass(s, kind),
+            };
             for kind in kinds {
                 out.push(Change {
-                    pointer: pointer.to_string(),
+                    pointer: place.clone(),
                     kind,
                 });
             }
@@ -554,17 +681,19 @@ pub(crate) fn sanitize_value(
         }
         Value::Array(items) => {
             for (i, item) in items.iter_mut().enumerate() {
-                sanitize_value(
-                    item,
-                    rules.item(i),
-                    &push_pointer(pointer, &i.to_string()),
-                    out,
-                );
+                let len = place.len();
+                place.push('/');
+                place.push_str(&i.to_string());
+                sanitize_at(item, rules.item(i), place, out);
+                place.truncate(len);
             }
         }
         Value::Object(map) => {
             for (key, item) in map.iter_mut() {
-                sanitize_value(item, rules.member(key), &push_pointer(pointer, key), out);
+                let len = place.len();
+                push_token(place, key);
+                sanitize_at(item, rules.member(key), place, out);
+                place.truncate(len);
             }
         }
         _ => {}
