@@ -171,7 +171,7 @@ pub(crate) fn is_settled(s: &str, kind: SanitizeKind) -> bool {
                     | scan::equal(w, b'<')
                     | scan::equal(w, b'&')
             },
-            |b| b < 0x20 || b >= 0x7f || b == b'<' || (entities && b == b'&'),
+            |b| !(0x20..0x7f).contains(&b) || b == b'<' || (entities && b == b'&'),
         );
         let Some(c) = s[i..].chars().next() else {
             break;

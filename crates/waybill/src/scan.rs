@@ -83,7 +83,7 @@ mod tests {
         agrees(high_or_del, |b| b >= 0x7f);
         agrees(
             |w| below(w, 0x20) | high_or_del(w) | equal(w, b'&'),
-            |b| b < 0x20 || b >= 0x7f || b == b'&',
+            |b| !(0x20..0x7f).contains(&b) || b == b'&',
         );
     }
 }
