@@ -158,7 +158,8 @@ pub(crate) fn is_settled(s: &str, kind: SanitizeKind) -> bool {
         return false;
     }
     let bytes = s.as_bytes();
-    let mut ascii = true;
+    // Characters below U+0300 are always NFC; only later ones need the check.
+    let mut past_u0300 = false;
     let mut i = 0;
     loop {
         // Printable ASCII other than `<` (and `&` for HTML) needs no look.
@@ -191,7 +192,7 @@ pub(crate) fn is_settled(s: &str, kind: SanitizeKind) -> bool {
             '\u{2028}' | '\u{2029}' => false,
             c if c.is_ascii() => !c.is_control(),
             c => {
-                ascii = false;
+                past_u0300 |= c >= '\u{300}';
                 !c.is_control() && !is_invisible(c) && !is_tag_char(c)
             }
         };
@@ -200,7 +201,31 @@ pub(crate) fn is_settled(s: &str, kind: SanitizeKind) -> bool {
         }
         i += c.len_utf8();
     }
-    ascii || is_nfc_quick(s.chars()) == IsNormalized::Yes
+    !past_u0300 || is_nfc(s)
+}
+
+/// Whether `s` is certainly in NFC. Every character below U+0300 is a
+/// starter that is always NFC, and the quick check starts afresh after a
+/// starter, so only runs of characters from U+0300 up need reading: a
+/// character's UTF-8 lead byte is at least 0xCC exactly when it is.
+fn is_nfc(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    loop {
+        let start = scan::first_stop(bytes, i, |w| scan::at_least(w, 0xCC), |b| b >= 0xCC);
+        if start == bytes.len() {
+            break;
+        }
+        let run = s[start..]
+            .char_indices()
+            .find(|&(_, c)| c < '\u{300}')
+            .map_or(s.len(), |(end, _)| start + end);
+        if is_nfc_quick(s[start..run].chars()) != IsNormalized::Yes {
+            return false;
+        }
+        i = run;
+    }
+    true
 }
 
 /// A web address in printable ASCII without spaces or entities, whose
@@ -754,6 +779,41 @@ mod tests {
             sanitize_str("<p>Fish &amp; chips</p><p>2 &lt; 3</p>", SanitizeKind::Html).0,
             "Fish & chips\n\n2 < 3"
         );
+    }
+
+    #[test]
+    fn nfc_by_runs_agrees_with_the_whole_quick_check() {
+        // Starters, combining marks of several classes, Hangul jamo, and
+        // characters that are never NFC (U+212B, U+0344, U+0F73).
+        let set = [
+            'a',
+            'é',
+            '\u{2ff}',
+            '\u{300}',
+            '\u{301}',
+            '\u{327}',
+            '\u{344}',
+            '\u{f73}',
+            '가',
+            '\u{1100}',
+            '\u{1161}',
+            '\u{11a8}',
+            '\u{212b}',
+            '😀',
+            '\u{1f3f4}',
+        ];
+        let mut all = vec![String::new()];
+        for _ in 0..3 {
+            let longer: Vec<String> = all
+                .iter()
+                .flat_map(|s| set.iter().map(move |c| format!("{s}{c}")))
+                .collect();
+            all.extend(longer);
+        }
+        for s in &all {
+            let whole = is_nfc_quick(s.chars()) == IsNormalized::Yes;
+            assert_eq!(is_nfc(s), whole, "{:?}", s.escape_unicode().to_string());
+        }
     }
 
     #[test]

@@ -23,8 +23,15 @@ pub(crate) const fn high_or_del(word: u64) -> u64 {
     (word | word.wrapping_add(ONES)) & HIGHS
 }
 
+/// High bits set for bytes of `word` at or above `n` (`n` at least 0x80).
+/// Exact: the sum stays inside each byte.
+pub(crate) const fn at_least(word: u64, n: u8) -> u64 {
+    (word & !HIGHS).wrapping_add(ONES * (0x100 - n as u64)) & word & HIGHS
+}
+
 /// The first index at or after `from` whose byte satisfies `stop`, or the
-/// length. `stop_any` must mark (at least) every word holding such a byte.
+/// length. `stop_any` must mark (at least) every word holding such a byte;
+/// a marked word is read byte by byte and the scan goes on by words after it.
 pub(crate) fn first_stop(
     bytes: &[u8],
     from: usize,
@@ -37,17 +44,16 @@ pub(crate) fn first_stop(
             chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7],
         ]);
         if stop_any(word) != 0 {
-            break;
+            if let Some(j) = chunk.iter().position(|&b| stop(b)) {
+                return i + j;
+            }
         }
         i += 8;
     }
-    while let Some(&b) = bytes.get(i) {
-        if stop(b) {
-            break;
-        }
-        i += 1;
-    }
-    i
+    bytes[i.min(bytes.len())..]
+        .iter()
+        .position(|&b| stop(b))
+        .map_or(bytes.len(), |j| i + j)
 }
 
 #[cfg(test)]
@@ -81,6 +87,10 @@ mod tests {
             |b| b == b'<' || b == b'"',
         );
         agrees(high_or_del, |b| b >= 0x7f);
+        agrees(|w| at_least(w, 0xcc), |b| b >= 0xcc);
+        agrees(|w| at_least(w, 0x80), |b| b >= 0x80);
+        // A word marked for a byte that is not a stop is read on by words.
+        agrees(|w| equal(w, b'&') | below(w, 0x20), |b| b < 0x20);
         agrees(
             |w| below(w, 0x20) | high_or_del(w) | equal(w, b'&'),
             |b| !(0x20..0x7f).contains(&b) || b == b'&',
