@@ -143,7 +143,7 @@ fn quick(s: &str, kind: SanitizeKind) -> Option<Quick<'_>> {
 
 /// True when no pass of `kind` would change `s`: nothing to remove, strip,
 /// decode, normalize or trim. One read, no copy; most real fields end here.
-/// Kinds that rewrite more (URL, slug) always take the passes.
+/// Slugs, which rewrite almost everything, always take the passes.
 pub(crate) fn is_settled(s: &str, kind: SanitizeKind) -> bool {
     let (lines, entities) = match kind {
         SanitizeKind::Raw => return true,
