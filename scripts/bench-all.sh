@@ -21,7 +21,8 @@ openssl speed -evp sha256 -bytes 1024 -seconds 3 2>/dev/null | tee "$OUT/openssl
 openssl speed -evp sha256 -bytes 1048576 -seconds 3 2>/dev/null | tee "$OUT/openssl-1m.txt"
 
 say "PHP extension vs WordPress core"
-php -m | grep -x waybill >/dev/null || make -C php-ext install
+# Always (re)install: an extension left from an older build would be measured otherwise.
+make -C php-ext install
 php php-ext/bench/bench.php | tee "$OUT/php.txt"
 
 say "edge: wasm vs standardwebhooks, WebCrypto, cfworker, ajv in Node and workerd"
