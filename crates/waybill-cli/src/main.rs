@@ -9,6 +9,7 @@ use std::io::{Read, Write};
 use std::process::ExitCode;
 use waybill::contract::{diff, Contract, Registry, Version};
 use waybill::pipeline::{self, Input};
+use waybill::sanitize::changes_to_json;
 use waybill::{Error, Options};
 
 const USAGE: &str = "\
@@ -170,15 +171,6 @@ fn options(args: &Args, key: &str) -> Result<Options, Error> {
     Options::from_value(&Value::Object(map))
 }
 
-fn changes_json(changes: &[waybill::sanitize::Change]) -> Value {
-    Value::Array(
-        changes
-            .iter()
-            .map(|c| json!({"pointer": c.pointer, "kind": c.kind.as_str()}))
-            .collect(),
-    )
-}
-
 /// The outcome of a command: text for people, JSON for `--json`.
 struct Output {
     text: String,
@@ -211,7 +203,7 @@ fn run(command: &str, args: &Args) -> Result<Output, Result<Error, Usage>> {
             .map_err(Ok)?;
             Ok(Output {
                 text: s.body.clone(),
-                json: json!({"body": s.body, "changes": changes_json(&s.changes)}),
+                json: json!({"body": s.body, "changes": changes_to_json(&s.changes)}),
             })
         }
         "prepare" => {
@@ -236,7 +228,7 @@ fn run(command: &str, args: &Args) -> Result<Output, Result<Error, Usage>> {
                 + &p.body;
             Ok(Output {
                 text,
-                json: json!({"body": p.body, "idempotency_key": p.idempotency_key, "headers": headers, "changes": changes_json(&p.changes)}),
+                json: json!({"body": p.body, "idempotency_key": p.idempotency_key, "headers": headers, "changes": changes_to_json(&p.changes)}),
             })
         }
         "sign" => {

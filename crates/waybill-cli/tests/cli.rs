@@ -125,30 +125,16 @@ fn keygen_and_id_print_usable_values() {
     let pair = json_out(&waybill(&["keygen", "--ed25519", "--json"], b""));
     assert!(pair["secret_key"].as_str().unwrap().starts_with("whsk_"));
     assert!(pair["public_key"].as_str().unwrap().starts_with("whpk_"));
-    let a = waybill(
-        &[
-            "id",
-            "--prefix",
-            "lead",
-            "--site-key",
-            "0123456789abcdef",
-            "--natural-key",
-            "n",
-        ],
-        b"",
-    );
-    let b = waybill(
-        &[
-            "id",
-            "--prefix",
-            "lead",
-            "--site-key",
-            "0123456789abcdef",
-            "--natural-key",
-            "n",
-        ],
-        b"",
-    );
+    let derive = [
+        "id",
+        "--prefix",
+        "lead",
+        "--site-key",
+        "0123456789abcdef",
+        "--natural-key",
+        "n",
+    ];
+    let (a, b) = (waybill(&derive, b""), waybill(&derive, b""));
     assert_eq!(a.stdout, b.stdout);
 }
 

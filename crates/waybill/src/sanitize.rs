@@ -104,6 +104,17 @@ pub struct Change {
     pub kind: ChangeKind,
 }
 
+/// A change report in its JSON form, as the vectors and the CLI write it:
+/// `[{"pointer": "/data/name", "kind": "trimmed"}, …]`.
+pub fn changes_to_json(changes: &[Change]) -> Value {
+    Value::Array(
+        changes
+            .iter()
+            .map(|c| serde_json::json!({"pointer": c.pointer, "kind": c.kind.as_str()}))
+            .collect(),
+    )
+}
+
 /// Sanitizes one string; returns the result and what changed, in order.
 ///
 /// ```
@@ -112,10 +123,16 @@ pub struct Change {
 /// assert_eq!(out, "I <3 it %dept_name%");
 /// ```
 pub fn sanitize_str(input: &str, kind: SanitizeKind) -> (String, Vec<ChangeKind>) {
+    sanitize_if_needed(input, kind).unwrap_or_else(|| (input.to_string(), Vec::new()))
+}
+
+/// Like [`sanitize_str`], but `None` when nothing would change, so a caller
+/// holding the text keeps it without a copy.
+fn sanitize_if_needed(input: &str, kind: SanitizeKind) -> Option<(String, Vec<ChangeKind>)> {
     match quick(input, kind) {
-        Some(Quick::Settled) => (input.to_string(), Vec::new()),
-        Some(Quick::Trimmed(inner)) => (inner.to_string(), vec![ChangeKind::Trimmed]),
-        None => sanitize_every_pass(input, kind),
+        Some(Quick::Settled) => None,
+        Some(Quick::Trimmed(inner)) => Some((inner.to_string(), vec![ChangeKind::Trimmed])),
+        None => Some(sanitize_every_pass(input, kind)),
     }
 }
 
@@ -167,10 +184,8 @@ pub(crate) fn is_settled(s: &str, kind: SanitizeKind) -> bool {
             bytes,
             i,
             |w| {
-                scan::below(w, 0x20)
-                    | scan::high_or_del(w)
-                    | scan::equal(w, b'<')
-                    | scan::equal(w, b'&')
+                let amp = if entities { scan::equal(w, b'&') } else { 0 };
+                scan::below(w, 0x20) | scan::high_or_del(w) | scan::equal(w, b'<') | amp
             },
             |b| !(0x20..0x7f).contains(&b) || b == b'<' || (entities && b == b'&'),
         );
@@ -690,11 +705,8 @@ fn sanitize_at(
 ) {
     match value {
         Value::String(s) => {
-            let kind = rules.kind();
-            let (clean, kinds) = match quick(s, kind) {
-                Some(Quick::Settled) => return,
-                Some(Quick::Trimmed(inner)) => (inner.to_string(), vec![ChangeKind::Trimmed]),
-                None => sanitize_every_pass(s, kind),
+            let Some((clean, kinds)) = sanitize_if_needed(s, rules.kind()) else {
+                return;
             };
             for kind in kinds {
                 out.push(Change {

@@ -6,6 +6,7 @@ use serde_json::{json, Map, Value};
 use std::path::PathBuf;
 use waybill::contract::{diff, Contract, Registry};
 use waybill::pipeline::{self, Input};
+use waybill::sanitize::changes_to_json;
 use waybill::{Error, Options};
 
 /// The suite must not shrink unnoticed.
@@ -61,15 +62,6 @@ fn headers(input: &Value) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-fn changes_json(changes: &[waybill::sanitize::Change]) -> Value {
-    Value::Array(
-        changes
-            .iter()
-            .map(|c| json!({"pointer": c.pointer, "kind": c.kind.as_str()}))
-            .collect(),
-    )
-}
-
 fn run(op: &str, input: &Value, registry: &Registry) -> Result<Value, Error> {
     let options = || Options::from_value(input.get("options").unwrap_or(&Value::Null));
     Ok(match op {
@@ -85,7 +77,7 @@ fn run(op: &str, input: &Value, registry: &Registry) -> Result<Value, Error> {
         "sanitize" => {
             let s =
                 pipeline::sanitize(Input::Bytes(&bytes(input, "event")), &options()?, registry)?;
-            json!({ "body": s.body, "changes": changes_json(&s.changes) })
+            json!({ "body": s.body, "changes": changes_to_json(&s.changes) })
         }
         "prepare" => {
             let p = pipeline::prepare(Input::Bytes(&bytes(input, "event")), &options()?, registry)?;
@@ -94,7 +86,7 @@ fn run(op: &str, input: &Value, registry: &Registry) -> Result<Value, Error> {
                 .into_iter()
                 .map(|(k, v)| (k, Value::String(v)))
                 .collect();
-            json!({ "body": p.body, "idempotency_key": p.idempotency_key, "headers": headers, "changes": changes_json(&p.changes) })
+            json!({ "body": p.body, "idempotency_key": p.idempotency_key, "headers": headers, "changes": changes_to_json(&p.changes) })
         }
         "sign" => {
             let keys: Vec<String> = input["keys"]
